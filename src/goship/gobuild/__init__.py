@@ -1,0 +1,1 @@
+"""Calls into the Go toolchain (``go env``, ``go list``, ``go build``)."""
