@@ -1,51 +1,40 @@
-"""Thin command-line entry point: builds the Typer app from the command registry and maps
-:class:`goship.errors.GoshipError` to exit codes. No logic lives here."""
+"""Thin command-line entry point: a click group built from the command registry, and the one
+place where :class:`goship.errors.GoshipError` becomes an exit code. No logic lives here."""
 
 from __future__ import annotations
 
 import sys
 
 import click
-import typer
 from rich.console import Console
 
 from goship import __version__
 from goship.commands import COMMANDS
 from goship.errors import ExitCode, GoshipError
 
-app = typer.Typer(
+
+@click.group(
     name="goship",
-    help="From Go source to a minimal, secure, verified container image and a deployment kit.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+@click.version_option(__version__, "--version", prog_name="goship", message="%(prog)s %(version)s")
+def app() -> None:
+    """goship — from Go source to a minimal, secure, verified container image.
+
+    Exit codes: 0 ok, 1 findings or a failed check, 2 usage or bad input,
+    3 environment missing (no Go toolchain, no container engine, registry unreachable).
+    """
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"goship {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
-    ),
-) -> None:
-    """goship — source-aware container images for Go services."""
-
-
-for _name, _func in COMMANDS.items():
-    app.command(name=_name)(_func)
+for _command in COMMANDS:
+    app.add_command(_command)
 
 
 def run(argv: list[str] | None = None) -> int:
     """Run goship with ``argv`` and return the documented exit code (used by tests)."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        app(args=argv, prog_name="goship", standalone_mode=False)
+        app.main(args=argv, prog_name="goship", standalone_mode=False)
     except GoshipError as exc:
         err.print(f"[bold red]error:[/] {exc.message}", markup=True)
         if exc.hint:
