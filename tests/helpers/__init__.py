@@ -1,0 +1,30 @@
+"""Test utilities shared by every goship test module (import as ``helpers``).
+
+``tests/`` is on ``sys.path`` because ``tests/conftest.py`` lives there (pytest's default
+rootdir-conftest import mode), so test modules write ``from helpers import build_go_program``.
+"""
+
+from helpers.docker import TEST_LABEL, TEST_LABEL_KEY, DockerEngine, docker_cli
+from helpers.env import in_ci, require_tool, tool_report, unavailable
+from helpers.gotools import build_go_program, go_binary, go_env, write_go_module
+from helpers.net import free_port, wait_http
+from helpers.registry import LocalRegistry, start_registry
+
+__all__ = [
+    "TEST_LABEL",
+    "TEST_LABEL_KEY",
+    "DockerEngine",
+    "LocalRegistry",
+    "build_go_program",
+    "docker_cli",
+    "free_port",
+    "go_binary",
+    "go_env",
+    "in_ci",
+    "require_tool",
+    "start_registry",
+    "tool_report",
+    "unavailable",
+    "wait_http",
+    "write_go_module",
+]
