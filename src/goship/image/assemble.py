@@ -1,0 +1,143 @@
+"""One call from a compiled binary to a complete single-platform image.
+
+Layer order (lowest first): the synthesized base layer (or a user-given base image's layers),
+the runtime-files layer (only when there are files or writable dirs), the binary layer last, so
+a code change touches only the last layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from goship.image.baselayer import base_entries, base_env, build_base_layer
+from goship.image.blobs import BlobStore
+from goship.image.config import RuntimeConfig, build_config
+from goship.image.files import FileSpec, runtime_entries, writable_dir_entries
+from goship.image.manifest import assemble_image
+from goship.image.model import ANN_BASE_DIGEST, ANN_BASE_NAME, Artifact, Image, ImageIndex, Layer
+from goship.image.platform import Platform
+from goship.image.tarlayer import DEFAULT_LEVEL, Entry, build_layer, dir_map, normalize_path
+
+DEFAULT_BINARY_PATH = "/app/server"
+
+
+@dataclass(frozen=True)
+class BaseImage:
+    """A user-given base (e.g. a glibc image for cgo), read with
+    :func:`goship.image.layout.read_layout`; its blobs are copied into the build's store."""
+
+    image: Image
+    store: BlobStore
+    name: str  # the reference the user gave, for org.opencontainers.image.base.name
+
+
+@dataclass
+class ServiceImageSpec:
+    platform: Platform
+    binary: Path
+    project_root: Path
+    binary_path: str = DEFAULT_BINARY_PATH
+    files: Sequence[FileSpec] = ()
+    writable_dirs: Sequence[str] = ()
+    ca_certificates: bool = False
+    zoneinfo: bool = False
+    # Entrypoint defaults to [binary_path]; User defaults to 65532:65532.
+    runtime: RuntimeConfig | None = None
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    base: BaseImage | None = None
+    level: int = DEFAULT_LEVEL
+    created_by: str = "goship build"
+
+
+def _base_layers(
+    spec: ServiceImageSpec, store: BlobStore, epoch: int
+) -> tuple[list[Layer], list[Entry]]:
+    if spec.base is not None:
+        for layer in spec.base.image.layers:
+            store.copy_from(spec.base.store, layer.digest)
+        return list(spec.base.image.layers), []
+    entries = base_entries(ca_certificates=spec.ca_certificates, zoneinfo=spec.zoneinfo)
+    layer = build_base_layer(
+        store,
+        epoch=epoch,
+        ca_certificates=spec.ca_certificates,
+        zoneinfo=spec.zoneinfo,
+        level=spec.level,
+    )
+    return [layer], entries
+
+
+def build_service_image(spec: ServiceImageSpec, store: BlobStore, *, epoch: int) -> Image:
+    """Build every layer (reusing cached ones), the config and the manifest for one platform."""
+    binary_path = normalize_path(spec.binary_path)
+    layers, lower = _base_layers(spec, store, epoch)
+    files = runtime_entries(spec.files, spec.project_root) + writable_dir_entries(
+        spec.writable_dirs
+    )
+    if files:
+        layers.append(
+            build_layer(
+                files,
+                store,
+                epoch=epoch,
+                lower_dirs=dir_map(lower),
+                level=spec.level,
+                created_by="goship files",
+                comment="runtime files: "
+                + ", ".join([f.dst for f in spec.files] + list(spec.writable_dirs)),
+            )
+        )
+    layers.append(
+        build_layer(
+            [Entry.from_disk(binary_path, spec.binary, 0o755)],
+            store,
+            epoch=epoch,
+            lower_dirs=dir_map(lower, files),
+            level=spec.level,
+            created_by=spec.created_by,
+            comment=f"go build output at {binary_path}",
+        )
+    )
+    runtime = spec.runtime or RuntimeConfig(entrypoint=[binary_path])
+    env = {**base_env(ca_certificates=spec.ca_certificates and spec.base is None), **runtime.env}
+    runtime = RuntimeConfig(
+        entrypoint=runtime.entrypoint,
+        cmd=runtime.cmd,
+        working_dir=runtime.working_dir,
+        user=runtime.user,
+        env=env,
+        exposed_ports=runtime.exposed_ports,
+        labels=runtime.labels,
+        stop_signal=runtime.stop_signal,
+    )
+    base_config = spec.base.image.config if spec.base else None
+    own_layers = layers[len(spec.base.image.layers) :] if spec.base else layers
+    config = build_config(spec.platform, runtime, own_layers, epoch=epoch, base_config=base_config)
+    annotations = dict(spec.annotations)
+    if spec.base is not None:
+        annotations.setdefault(ANN_BASE_NAME, spec.base.name)
+        annotations.setdefault(ANN_BASE_DIGEST, spec.base.image.digest)
+    return assemble_image(store, spec.platform, layers, config, annotations)
+
+
+def summary_json(artifact: Artifact) -> dict[str, Any]:
+    """The image part of ``goship build --json``: digest, platforms, size_bytes and, per layer,
+    digest/size/files (layers of all platforms, each digest once)."""
+    layers: dict[str, dict[str, Any]] = {}
+    for img in artifact.manifests():
+        for layer in img.layers:
+            layers.setdefault(
+                layer.digest,
+                {"digest": layer.digest, "size": layer.size, "files": list(layer.files)},
+            )
+    platforms = artifact.platforms if isinstance(artifact, ImageIndex) else [artifact.platform]
+    return {
+        "digest": artifact.digest,
+        "media_type": artifact.descriptor.media_type,
+        "platforms": [str(p) for p in platforms],
+        "size_bytes": artifact.size_bytes(),
+        "layers": list(layers.values()),
+    }
