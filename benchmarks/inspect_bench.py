@@ -24,6 +24,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from goship.gobuild.toolchain import find_go
+
 TARGET_SECONDS = 5.0
 MODULE = "bench.example/big"
 
@@ -135,8 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when over the 5 s target")
     args = parser.parse_args(argv)
 
-    from goship.gobuild.toolchain import find_go
-    from goship.project.analyze import inspect_project
+    try:
+        from goship.project.analyze import inspect_project
+    except ImportError as exc:
+        print(f"goship.project.analyze.inspect_project is not available: {exc}", file=sys.stderr)
+        return 2
 
     go = find_go()
     with tempfile.TemporaryDirectory(prefix="goship-inspect-bench-") as tmp:
@@ -169,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
             text=True,
         ).stdout.split()
         print(f"module: {len(listed)} packages in {MODULE} ({root})")
-        print(f"go: {subprocess.run([go, 'version'], capture_output=True, text=True).stdout.strip()}")
+        version = subprocess.run([go, "version"], capture_output=True, text=True, check=False)
+        print(f"go: {version.stdout.strip()}")
 
         cold_start = time.perf_counter()
         go_list()
