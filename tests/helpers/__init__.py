@@ -1,7 +1,7 @@
 """Test utilities shared by every goship test module (import as ``helpers``).
 
-``tests/`` is on ``sys.path`` because ``tests/conftest.py`` lives there (pytest's default
-rootdir-conftest import mode), so test modules write ``from helpers import build_go_program``.
+``tests/`` is on ``sys.path`` (``pythonpath`` in pyproject's pytest options), so test modules
+anywhere under ``tests/`` write ``from helpers import build_go_program``.
 """
 
 from helpers.docker import TEST_LABEL, TEST_LABEL_KEY, DockerEngine, docker_cli
