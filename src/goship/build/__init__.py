@@ -1,0 +1,2 @@
+"""``goship build``: compile the service, assemble its image(s), publish them (ko-like split:
+build = compile + assemble, publish = outputs)."""

@@ -1,0 +1,124 @@
+"""Git facts about the project (commit, commit time, dirty, tags, source URL) and the build epoch.
+
+Everything here is best effort: a directory that is not a git checkout, a missing ``git``
+binary or a repository git refuses to read (e.g. "dubious ownership") all give an empty
+:class:`GitInfo` rather than an error, because a build must work from a plain source tarball.
+
+The epoch that stamps every layer mtime, the config ``created`` field and ``{{.Date}}`` is
+chosen by :func:`source_date_epoch`: ``SOURCE_DATE_EPOCH`` > the HEAD commit time > 0. The
+commit time (not the wall clock) is what makes two builds of one commit byte-identical.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from goship.errors import BadInputError
+
+
+@dataclass(frozen=True)
+class GitInfo:
+    """What git says about the checkout holding the project; all ``None`` outside git."""
+
+    commit: str | None = None
+    commit_time: int | None = None  # committer time of HEAD, seconds since the epoch
+    dirty: bool = False  # tracked files modified (untracked files are ignored)
+    tags: tuple[str, ...] = ()  # tags pointing exactly at HEAD, sorted
+    source_url: str | None = None  # origin remote as an https URL, credentials removed
+
+    @property
+    def short_commit(self) -> str | None:
+        return self.commit[:7] if self.commit else None
+
+    @property
+    def is_git(self) -> bool:
+        return self.commit is not None
+
+
+def _git(args: list[str], cwd: Path) -> str | None:
+    git = shutil.which("git")
+    if git is None:
+        return None
+    env = dict(os.environ)
+    env.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"})
+    try:
+        proc = subprocess.run(
+            [git, *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def normalize_remote(url: str) -> str | None:
+    """``git@host:o/r.git`` / ``https://user:tok@host/o/r.git`` -> ``https://host/o/r``.
+
+    Userinfo (which may hold a token) is always dropped; local paths give ``None``.
+    """
+    url = url.strip()
+    scp = re.fullmatch(r"(?:[\w.-]+@)?([\w.-]+):(?!//)(.+)", url)
+    if scp and "/" not in scp.group(1):
+        host, path = scp.group(1), scp.group(2)
+    else:
+        m = re.fullmatch(r"(?:https?|ssh|git)://(?:[^@/]*@)?([^/:]+)(?::\d+)?/(.+)", url)
+        if not m:
+            return None
+        host, path = m.group(1), m.group(2)
+    path = path.strip("/")
+    path = path.removesuffix(".git")
+    return f"https://{host}/{path}" if path else None
+
+
+def git_info(path: str | os.PathLike[str]) -> GitInfo:
+    """Read HEAD's commit, time, dirtiness, exact tags and origin of the repo around ``path``."""
+    cwd = Path(path)
+    if not cwd.is_dir():
+        return GitInfo()
+    head = _git(["rev-parse", "--verify", "-q", "HEAD^{commit}"], cwd)
+    if not head:
+        return GitInfo()
+    when = _git(["log", "-1", "--format=%ct", "HEAD"], cwd)
+    status = _git(["status", "--porcelain", "--untracked-files=no"], cwd)
+    tags = _git(["tag", "--points-at", "HEAD"], cwd) or ""
+    remote = _git(["remote", "get-url", "origin"], cwd)
+    return GitInfo(
+        commit=head,
+        commit_time=int(when) if when and when.isdigit() else None,
+        dirty=bool(status),
+        tags=tuple(sorted(t for t in tags.splitlines() if t.strip())),
+        source_url=normalize_remote(remote) if remote else None,
+    )
+
+
+def source_date_epoch(info: GitInfo, env: Mapping[str, str] | None = None) -> int:
+    """``SOURCE_DATE_EPOCH`` (must be a non-negative integer) > commit time > 0."""
+    environ = os.environ if env is None else env
+    raw = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if raw:
+        if not raw.isdigit():
+            raise BadInputError(
+                f"SOURCE_DATE_EPOCH={raw!r} is not a whole number of seconds",
+                "set it to a Unix timestamp, e.g. `git log -1 --format=%ct`, or unset it",
+            )
+        return int(raw)
+    if info.commit_time is not None:
+        return info.commit_time
+    return 0
+
+
+def epoch_rfc3339(epoch: int) -> str:
+    """``1700000000`` -> ``2023-11-14T22:13:20Z`` (the form OCI ``created`` uses)."""
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
