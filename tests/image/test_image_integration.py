@@ -194,3 +194,23 @@ def test_docker_loads_and_runs_hardened_as_nonroot(
     inspect = json.loads(docker_engine.run(["image", "inspect", built.repo_tag]).stdout)[0]
     assert inspect["Config"]["User"] == "65532:65532"
     assert inspect["RootFS"]["Layers"] == built.index.select(built.host).diff_ids
+
+
+def test_registry_client_pushes_from_the_store(built: Built, registry: LocalRegistry) -> None:
+    from goship.image.payloads import manifest_payloads
+    from goship.registry import RegistryClient
+
+    skopeo = require_tool("skopeo")
+    ref = f"{registry}/goship-test/pushed:{TAG}"
+    root, children = manifest_payloads(built.index, built.store)
+    with RegistryClient() as client:
+        first = client.push(ref, root, children, [TAG])
+        again = client.push(ref, root, children, [TAG])
+    assert first.digest == built.index.digest
+    assert first.bytes_sent == sum(d.size for d in built.index.blobs())
+    assert again.bytes_sent == 0
+    raw = _run(skopeo, "inspect", "--raw", "--tls-verify=false", f"docker://{ref}")
+    assert raw.encode() == built.index.index_bytes
+    host_img = built.index.select(built.host)
+    cfg = json.loads(_run(skopeo, "inspect", "--config", "--tls-verify=false", f"docker://{ref}"))
+    assert cfg["rootfs"]["diff_ids"] == host_img.diff_ids
