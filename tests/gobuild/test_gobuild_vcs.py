@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from goship.errors import BadInputError
+from goship.gobuild.vcs import GitInfo, epoch_rfc3339, git_info, normalize_remote, source_date_epoch
+
+
+def _git(cwd: Path, *args: str, when: str = "1700000000 +0000") -> None:
+    env = {
+        **os.environ,
+        "GIT_COMMITTER_DATE": when,
+        "GIT_AUTHOR_DATE": when,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+    }
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def test_not_a_git_dir(tmp_path: Path) -> None:
+    info = git_info(tmp_path)
+    assert info == GitInfo() and not info.is_git and info.short_commit is None
+
+
+def test_git_repo_facts(tmp_path: Path) -> None:
+    _git(tmp_path, "init", "-q")
+    (tmp_path / "a.txt").write_text("a")
+    _git(tmp_path, "add", "a.txt")
+    _git(tmp_path, "commit", "-q", "-m", "x")
+    _git(tmp_path, "tag", "v1.2.3")
+    _git(tmp_path, "remote", "add", "origin", "https://user:secret@github.com/o/r.git")
+    info = git_info(tmp_path)
+    assert info.commit and len(info.commit) == 40 and info.short_commit == info.commit[:7]
+    assert info.commit_time == 1700000000
+    assert info.tags == ("v1.2.3",)
+    assert info.source_url == "https://github.com/o/r"
+    assert not info.dirty
+    (tmp_path / "untracked").write_text("u")
+    assert not git_info(tmp_path).dirty
+    (tmp_path / "a.txt").write_text("b")
+    assert git_info(tmp_path).dirty
+
+
+@pytest.mark.parametrize(
+    ("url", "want"),
+    [
+        ("git@github.com:o/r.git", "https://github.com/o/r"),
+        ("ssh://git@host.example:2222/o/r", "https://host.example/o/r"),
+        ("https://tok@gitlab.com/g/s/p.git", "https://gitlab.com/g/s/p"),
+        ("/srv/repos/r.git", None),
+    ],
+)
+def test_normalize_remote(url: str, want: str | None) -> None:
+    assert normalize_remote(url) == want
+
+
+def test_epoch_precedence() -> None:
+    info = GitInfo(commit="c" * 40, commit_time=1700000000)
+    assert source_date_epoch(info, {"SOURCE_DATE_EPOCH": "42"}) == 42
+    assert source_date_epoch(info, {}) == 1700000000
+    assert source_date_epoch(GitInfo(), {}) == 0
+    with pytest.raises(BadInputError, match="SOURCE_DATE_EPOCH"):
+        source_date_epoch(info, {"SOURCE_DATE_EPOCH": "yesterday"})
+    assert epoch_rfc3339(0) == "1970-01-01T00:00:00Z"
