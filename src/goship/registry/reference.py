@@ -113,8 +113,8 @@ def _split_host(name: str) -> tuple[str, str]:
         return DOCKER_HUB, name
     if not _HOST_RE.match(first):
         raise ImageReferenceError(f"invalid registry host {first!r}")
-    host = first.lower()
-    if host in ("index.docker.io", "registry-1.docker.io"):
+    host = first
+    if host.lower() in ("docker.io", "index.docker.io", "registry-1.docker.io"):
         host = DOCKER_HUB
     return host, rest
 
