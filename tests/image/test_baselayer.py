@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 
 import certifi
@@ -51,11 +52,22 @@ def test_zoneinfo_tree_from_tzdata(store: BlobStore) -> None:
     ny = got["usr/share/zoneinfo/America/New_York"]
     assert ny[1].startswith(b"TZif")
     assert ny[1] == (zoneinfo_source() / "America" / "New_York").read_bytes()
-    assert got["usr/share/zoneinfo/UTC"][1].startswith(b"TZif")
+    assert got["usr/share/zoneinfo/Etc/UTC"][1].startswith(b"TZif")
+    assert got["usr/share/zoneinfo/UTC"][0].linkname == "Etc/UTC"
     assert "usr/share/zoneinfo/zone1970.tab" in got
     assert not [n for n in got if n.endswith((".py", ".pyc")) or "__pycache__" in n]
-    zone_files = [n for n, (i, _) in got.items() if i.isfile() and "/zoneinfo/" in n]
+    zone_files = [n for n, (i, _) in got.items() if (i.isfile() or i.issym()) and "/zoneinfo/" in n]
     assert len(zone_files) > 500
+    # duplicates (aliases) are relative symlinks that resolve to a regular file in the layer
+    links = {n: i.linkname for n, (i, _) in got.items() if i.issym()}
+    assert links, "the tzdata package has alias zones stored as copies"
+    for name, target in links.items():
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
+        assert not target.startswith("/") and got[resolved][0].isfile(), name
+        source = zoneinfo_source() / name.removeprefix("usr/share/zoneinfo/")
+        assert got[resolved][1] == source.read_bytes()
+    eastern = posixpath.join("usr/share/zoneinfo/US", links["usr/share/zoneinfo/US/Eastern"])
+    assert posixpath.normpath(eastern) == "usr/share/zoneinfo/America/New_York"
     assert not any(name.startswith("etc/ssl") for name in got)
 
 
