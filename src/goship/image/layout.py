@@ -157,10 +157,36 @@ def _read_index(root: Path) -> list[Descriptor]:
     if not (root / "oci-layout").is_file():
         raise BadInputError(f"{root} is not an OCI image layout (no oci-layout file)")
     try:
-        doc = json.loads((root / "index.json").read_bytes())
+        raw = (root / "index.json").read_bytes()
+    except OSError as exc:
+        raise BadInputError(f"cannot read {root / 'index.json'}: {exc.strerror}") from exc
+    return parse_index_json(raw, str(root / "index.json"))
+
+
+def select_ref(entries: Sequence[Descriptor], ref: str | None, where: str) -> Descriptor:
+    """The index.json entry tagged ``ref``, or the only image when ``ref`` is None."""
+    if ref is not None:
+        chosen = [d for d in entries if d.annotations.get(ANN_REF_NAME) == ref]
+        if not chosen:
+            refs = [d.annotations[ANN_REF_NAME] for d in entries if ANN_REF_NAME in d.annotations]
+            have = ", ".join(refs) or "none"
+            raise BadInputError(f"{where} has no image tagged {ref!r} (tags: {have})")
+        return chosen[0]
+    unique = list({d.digest: d for d in entries}.values())
+    if len(unique) != 1:
+        raise BadInputError(
+            f"{where} holds {len(unique)} images; name one",
+            "append :TAG to the layout path, e.g. DIR:latest",
+        )
+    return unique[0]
+
+
+def parse_index_json(raw: bytes, where: str) -> list[Descriptor]:
+    try:
+        doc = json.loads(raw)
         return [Descriptor.from_json(m) for m in doc.get("manifests", [])]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise BadInputError(f"cannot read {root / 'index.json'}: {exc}") from exc
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise BadInputError(f"cannot read {where}: {exc}") from exc
 
 
 def read_layout(
@@ -169,18 +195,6 @@ def read_layout(
     """Read the image tagged ``ref`` (or the only one) from a layout, plus a store over its
     blobs."""
     root = Path(layout_dir)
-    entries = _read_index(root)
-    if ref is not None:
-        chosen = [d for d in entries if d.annotations.get(ANN_REF_NAME) == ref]
-        if not chosen:
-            have = ", ".join(layout_refs(root)) or "none"
-            raise BadInputError(f"{root} has no image tagged {ref!r} (tags: {have})")
-    else:
-        chosen = list({d.digest: d for d in entries}.values())
-        if len(chosen) != 1:
-            raise BadInputError(
-                f"{root} holds {len(chosen)} images; name one",
-                "append :TAG to the layout path, e.g. DIR:latest",
-            )
+    chosen = select_ref(_read_index(root), ref, str(root))
     store = BlobStore(root, create=False)
-    return parse_artifact(store, chosen[0]), store
+    return parse_artifact(store, chosen), store

@@ -167,7 +167,7 @@ def recipe_key(
     return key, hashes
 
 
-class _GzipTee:
+class GzipTee:
     """Receives the tar stream: hashes/counts it (diff_id) and gzips it into the blob writer."""
 
     def __init__(self, sink: Writable, level: int) -> None:
@@ -273,7 +273,7 @@ def build_layer(
         if hit is not None:
             return replace(hit, created_by=created_by, comment=comment)
     with store.writer() as blob:
-        tee = _GzipTee(blob, level)
+        tee = GzipTee(blob, level)
         write_tar(plan, tee, epoch, hashes)
         tee.finish()
         size = blob.size
