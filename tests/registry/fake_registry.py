@@ -2,7 +2,8 @@
 
 It implements what goship uses (HEAD/GET blobs, POST/PATCH/PUT/GET upload sessions with
 ``Content-Range`` checks and ``Range`` status, mount, PUT/GET/HEAD manifests, referrers) and
-lets a test inject failures per request through ``fault``.
+lets a test inject failures per request through ``fault``. Like distribution, each upload
+Location carries the session offset in ``_state``; using a stale Location cancels the upload.
 """
 
 from __future__ import annotations
@@ -117,6 +118,11 @@ class FakeRegistry:
         if uid not in self.uploads:
             return _error(404, "BLOB_UPLOAD_UNKNOWN")
         data = self.uploads[uid]
+        state = params.get("_state", "")
+        if state and int(state.rsplit(".", 1)[1]) != len(data):
+            # Like distribution: a Location whose state is behind the upload cancels it.
+            del self.uploads[uid]
+            return _error(404, "BLOB_UPLOAD_INVALID", "upload resumed at wrong offset")
         if request.method == "GET":
             return self._upload_status(name, uid, 204)
         if request.method == "PATCH":

@@ -36,6 +36,8 @@ CONFIG_TYPE = "application/vnd.oci.image.config.v1+json"
 class TestImage:
     """A minimal valid OCI image: config + gzip tar layers, with its manifest."""
 
+    __test__ = False  # not a pytest class
+
     config: BytesBlob
     layers: tuple[BytesBlob, ...]
     payload: ManifestPayload
@@ -116,24 +118,46 @@ def build_index(images: list[TestImage]) -> ManifestPayload:
 Fault = str  # "500", "forward-500", "forward-drop", "drop", "cut-request"
 
 
-def default_faults(method: str, count: int, path: str) -> Fault | None:
-    """The fixed pattern: which request (per-method count, 1-based) fails and how."""
-    if method == "POST" and count % 4 == 2:
-        return "500"
-    if method == "PATCH":
-        if count % 3 == 2:
-            return "cut-request"
-        if count % 5 == 4:
-            return "forward-500"
+def request_kind(method: str, path: str) -> str:
+    """The counter a request falls under: blob-upload PUTs and manifest PUTs apart."""
     if method == "PUT":
-        if "/manifests/" in path and count % 2 == 1:
-            return "forward-500"
-        if count % 3 == 1:
-            return "forward-drop"
-    if method == "HEAD" and count % 4 == 3:
-        return "drop"
-    if method == "GET" and count % 3 == 1:
-        return "500"
+        return "PUT-manifest" if "/manifests/" in path else "PUT-blob"
+    if method == "GET" and "/blobs/uploads/" in path:
+        return "GET-status"
+    return method
+
+
+# (kind, nth request of that kind) -> fault. Every fault kind hits every stage at least once
+# on a push of a few images; a chunk whose answer is lost ("forward-500" on PATCH) forces a
+# fresh upload session, because the registry's session state moved on.
+SCHEDULE: dict[tuple[str, int], Fault] = {
+    ("POST", 2): "500",
+    ("POST", 4): "drop",
+    ("PATCH", 2): "cut-request",
+    ("PATCH", 4): "forward-500",
+    ("PATCH", 7): "drop",
+    ("PUT-blob", 1): "forward-drop",
+    ("PUT-blob", 3): "cut-request",
+    ("PUT-blob", 5): "500",
+    ("PUT-manifest", 1): "forward-500",
+    ("PUT-manifest", 2): "drop",
+    ("PUT-manifest", 4): "forward-drop",
+    ("HEAD", 3): "drop",
+    ("HEAD", 6): "500",
+    ("GET", 1): "500",
+    ("GET", 3): "drop",
+    ("GET-status", 1): "500",
+}
+PERIODIC: tuple[Fault, ...] = ("500", "drop", "cut-request")
+
+
+def default_faults(kind: str, count: int) -> Fault | None:
+    """The fixed pattern: the schedule above, then every 7th request of a kind (from the
+    14th on) fails with 500 / drop / cut-request in turn."""
+    if (kind, count) in SCHEDULE:
+        return SCHEDULE[(kind, count)]
+    if count >= 14 and count % 7 == 0:
+        return PERIODIC[(count // 7) % len(PERIODIC)]
     return None
 
 
@@ -143,9 +167,11 @@ _HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "proxy-connecti
 @dataclass
 class FaultyProxy:
     upstream: str
-    faults: Callable[[str, int, str], Fault | None] = default_faults
+    faults: Callable[[str, int], Fault | None] = default_faults
     counts: Counter[str] = field(default_factory=Counter)
     injected: Counter[str] = field(default_factory=Counter)
+    log: list[str] = field(default_factory=list)
+    """One line per request: kind, count, fault, method, path (for failure messages)."""
     dangling: list[str] = field(default_factory=list)
     """Manifest PUTs that named something missing at the moment they were forwarded."""
     address: str = ""
@@ -174,9 +200,11 @@ class FaultyProxy:
             self._thread.join(timeout=10)
 
     def next_fault(self, method: str, path: str) -> Fault | None:
+        kind = request_kind(method, path)
         with self._lock:
-            self.counts[method] += 1
-            fault = self.faults(method, self.counts[method], path)
+            self.counts[kind] += 1
+            fault = self.faults(kind, self.counts[kind])
+            self.log.append(f"{kind}#{self.counts[kind]} {fault or 'ok'} {method} {path[:90]}")
             if fault:
                 self.injected[fault] += 1
             return fault

@@ -187,3 +187,14 @@ def test_basic_bad_or_missing_credentials(creds: Credentials) -> None:
     assert info.value.exit_code == ExitCode.BAD_INPUT
     expected = "rejected the credentials (from env)" if creds.username else "no credentials"
     assert expected in info.value.message
+
+
+def test_basic_challenge_race_between_threads() -> None:
+    """Two requests sent before Basic was known both get a 401: neither is an error."""
+    session = _session(_basic_registry, Credentials("me", "pw"))
+    challenge = httpx.Response(401, headers={"WWW-Authenticate": 'Basic realm="r"'})
+    session.auth.respond(challenge, (), had_auth=False)
+    session.auth.respond(challenge, (), had_auth=False)
+    assert session.auth.header(()) == basic_header("me", "pw")
+    with pytest.raises(RegistryAuthError):
+        session.auth.respond(challenge, (), had_auth=True)

@@ -115,21 +115,44 @@ def test_chunked_upload_resumes_from_registry_range() -> None:
     layer = image.layers[0]
     patches = {"n": 0}
 
-    def lose(request: httpx.Request, _n: int) -> bool:
+    def fault(request: httpx.Request, _n: int) -> Exception | None:
         if request.method == "PATCH":
             patches["n"] += 1
-            return patches["n"] == 3  # third chunk lands, but its answer is lost
-        return False
+            if patches["n"] == 3:  # the connection drops before the registry sees the chunk
+                return httpx.WriteError("connection reset by peer")
+        return None
 
-    fake.lose_response = lose
+    fake.fault = fault
     with _client(fake) as client:
         result = client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
     assert fake.blobs[layer.digest] == layer.data
     status_gets = [p for p in fake.requests("GET") if "/blobs/uploads/" in p]
     assert len(status_gets) == 1
     layer_result = next(b for b in result.blobs if b.digest == layer.digest)
-    assert layer_result.sessions == 1  # resumed, not restarted
-    assert layer_result.bytes_sent == layer.size  # nothing sent twice
+    assert layer_result.sessions == 1  # resumed at the registry's Range, not restarted
+    assert layer_result.bytes_sent == layer.size + 700  # only the failed chunk went twice
+
+
+def test_lost_chunk_answer_restarts_cleanly() -> None:
+    fake = FakeRegistry()
+    image = random_image([5000])
+    layer = image.layers[0]
+    patches = {"n": 0}
+
+    def lose(request: httpx.Request, _n: int) -> bool:
+        if request.method == "PATCH":
+            patches["n"] += 1
+            return patches["n"] == 3  # the chunk lands, its answer (new Location) is lost
+        return False
+
+    fake.lose_response = lose
+    with _client(fake) as client:
+        result = client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
+    assert fake.blobs[layer.digest] == layer.data
+    layer_result = next(b for b in result.blobs if b.digest == layer.digest)
+    # The stale Location cancelled the session on the registry: a fresh one finished it.
+    assert layer_result.sessions == 2
+    assert not fake.uploads  # no half-finished session left behind
 
 
 def test_upload_restarts_when_session_is_gone() -> None:

@@ -154,11 +154,11 @@ class Authenticator:
                     f"registry {self.host} requires authentication and no credentials were found",
                     self.host,
                 )
-            with self._lock:
-                already = self._basic
-                self._basic = True
-            if already or had_auth:
+            if had_auth:
                 raise self._rejected()
+            # Another thread may have switched to Basic meanwhile: retrying is right either way.
+            with self._lock:
+                self._basic = True
             return
         if had_auth:
             raise self._rejected()

@@ -2,7 +2,8 @@
 (POST + PUT) or chunked (POST + PATCH... + PUT) upload that survives failures.
 
 A failed request inside an upload session (5xx, 429, a dropped connection, a timeout, or the
-registry no longer knowing the session) is recovered from, within ``UploadOptions.attempts``:
+registry no longer knowing the session) is recovered from, within ``UploadOptions.attempts``
+failures in a row without progress:
 
 1. HEAD the blob — the failed request may have completed it;
 2. ask the session where it stands (GET on its Location, ``Range: 0-<last byte>``) and resume
@@ -49,7 +50,9 @@ class UploadOptions:
     """Blobs larger than this are uploaded in chunks; smaller ones in one PUT."""
     chunk_size: int = 8 * MiB
     attempts: int = 5
-    """Upload sessions tries per blob (resumes and restarts both count)."""
+    """Failed tries per blob in a row without new bytes acknowledged (resumes and restarts
+    both count). Progress renews the budget, so the total stays bounded by
+    ``attempts * (chunks + 1)``."""
     concurrency: int = 3
     """Blobs uploaded at the same time."""
     mount_from: tuple[str, ...] = ()
@@ -94,6 +97,8 @@ class _Counter:
     def __init__(self, blob: BlobSource, progress: BlobProgress | None) -> None:
         self.sent = 0
         self.base = 0
+        self.confirmed = 0
+        """Highest offset the registry has acknowledged in any session of this blob."""
         self.blob = blob
         self.progress = progress
         self._lock = threading.Lock()
@@ -109,6 +114,11 @@ class _Counter:
     def rewind(self, offset: int) -> None:
         with self._lock:
             self.base = offset
+
+    def acknowledged(self, offset: int) -> None:
+        with self._lock:
+            self.base = offset
+            self.confirmed = max(self.confirmed, offset)
 
 
 def blob_url(session: RegistrySession, repository: str, digest: str) -> str:
@@ -134,6 +144,14 @@ def blob_exists(
             f"registry {session.host} holds {blob_digest} with {length} bytes, expected {size}"
         )
     return True
+
+
+@dataclass
+class _SessionState:
+    """Where an upload session stands: the registry's latest Location and the next offset."""
+
+    location: httpx.URL | None = None
+    offset: int = 0
 
 
 class BlobUploader:
@@ -235,19 +253,19 @@ class BlobUploader:
     def _upload(self, blob: BlobSource, counter: _Counter) -> int:
         sessions = 0
         failures = 0
-        location: httpx.URL | None = None
-        offset = 0
+        best = 0
+        state = _SessionState()
         while True:
             try:
-                if location is None:
-                    location, offset = self._start(), 0
+                if state.location is None:
+                    state.location, state.offset = self._start(), 0
                     sessions += 1
-                counter.rewind(offset)
-                if offset == 0 and blob.size <= self.options.chunk_threshold:
-                    self._put(blob, location, 0, blob.size, counter)
+                counter.rewind(state.offset)
+                if state.offset == 0 and blob.size <= self.options.chunk_threshold:
+                    self._put(blob, state.location, 0, blob.size, counter)
                 else:
-                    location = self._patch_all(blob, location, offset, counter)
-                    self._put(blob, location, blob.size, blob.size, counter)
+                    self._patch_all(blob, state, counter)
+                    self._put(blob, state.location, blob.size, blob.size, counter)
                 return sessions
             except (
                 RegistryUnavailableError,
@@ -256,6 +274,8 @@ class BlobUploader:
             ) as exc:
                 if isinstance(exc, RegistryRequestError) and exc.status not in _SESSION_BROKEN:
                     raise
+                if counter.confirmed > best:
+                    best, failures = counter.confirmed, 0  # progress: a fresh budget
                 failures += 1
                 if failures >= self.options.attempts:
                     raise
@@ -267,16 +287,17 @@ class BlobUploader:
                 )
                 if blob_exists(self.session, self.repository, blob.digest, blob.size):
                     return sessions
-                status = self._status(location) if location is not None else None
-                location, offset = status if status else (None, 0)
+                status = self._status(state.location) if state.location is not None else None
+                state.location, state.offset = status if status else (None, 0)
 
-    def _patch_all(
-        self, blob: BlobSource, location: httpx.URL, offset: int, counter: _Counter
-    ) -> httpx.URL:
-        for start, end in split_chunks(blob.size, self.options.chunk_size, offset):
+    def _patch_all(self, blob: BlobSource, state: _SessionState, counter: _Counter) -> None:
+        """PATCH the chunks from ``state.offset`` on; ``state`` follows every acknowledged
+        chunk, so a failure leaves it at the registry's latest Location."""
+        assert state.location is not None
+        for start, end in split_chunks(blob.size, self.options.chunk_size, state.offset):
             response = self.session.request(
                 "PATCH",
-                location,
+                state.location,
                 scopes=(self._push_scope,),
                 headers={
                     "Content-Type": "application/octet-stream",
@@ -287,9 +308,8 @@ class BlobUploader:
                 ok=(202, 204),
                 retry=False,
             )
-            location = self._location(response)
-            counter.rewind(end)
-        return location
+            state.location, state.offset = self._location(response), end
+            counter.acknowledged(end)
 
     def _put(
         self, blob: BlobSource, location: httpx.URL, start: int, end: int, counter: _Counter
