@@ -214,3 +214,26 @@ def test_registry_client_pushes_from_the_store(built: Built, registry: LocalRegi
     host_img = built.index.select(built.host)
     cfg = json.loads(_run(skopeo, "inspect", "--config", "--tls-verify=false", f"docker://{ref}"))
     assert cfg["rootfs"]["diff_ids"] == host_img.diff_ids
+
+
+def test_docker_load_helper(built: Built, docker_engine: DockerEngine) -> None:
+    from goship.image.load import docker_load
+
+    tag = docker_engine.track_image(f"goship-test/loaded:{uuid.uuid4().hex[:10]}")
+    image = docker_load(built.index, built.store, [tag], docker=docker_engine.cli)
+    assert image.platform.matches(built.host)
+    inspect = json.loads(docker_engine.run(["image", "inspect", tag]).stdout)[0]
+    assert inspect["RootFS"]["Layers"] == image.diff_ids
+    assert inspect["Architecture"] == built.host.architecture
+
+
+def test_docker_load_reports_a_missing_engine(built: Built, tmp_path: Path) -> None:
+    from goship.errors import EnvironmentMissingError
+    from goship.image.load import docker_load
+
+    docker = require_tool("docker")
+    fake = tmp_path / "docker"
+    fake.write_text(f'#!/bin/sh\nDOCKER_HOST=unix://{tmp_path}/nope.sock exec {docker} "$@"\n')
+    fake.chmod(0o755)
+    with pytest.raises(EnvironmentMissingError, match="no Docker engine answers"):
+        docker_load(built.index, built.store, ["x:y"], docker=str(fake))
