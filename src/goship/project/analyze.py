@@ -88,7 +88,8 @@ def _gofmt_check(file: Path, root: Path) -> None:
         [str(gofmt), "-e", "-l", str(file)], capture_output=True, text=True, check=False
     )
     if proc.returncode != 0 and proc.stderr.strip():
-        msg = proc.stderr.strip().replace(str(root) + os.sep, "")
+        lines = list(dict.fromkeys(proc.stderr.replace(str(root) + os.sep, "").splitlines()))
+        msg = "\n  ".join(lines[:5])
         raise ProjectError(
             f"{os.path.relpath(file, root)} does not parse:\n  {msg}", "fix the syntax error"
         )

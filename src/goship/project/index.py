@@ -123,7 +123,11 @@ class ProjectIndex:
             self.funcs[(f.package, text(fn.child_by_field_name("name")))] = (f, fn)
         for m in f.of("method_declaration"):
             self.methods.setdefault(text(m.child_by_field_name("name")), []).append((f, m))
-        for fn in [*f.of("function_declaration"), *f.of("method_declaration")]:
+        for fn in [
+            *f.of("function_declaration"),
+            *f.of("method_declaration"),
+            *f.of("func_literal"),
+        ]:
             for i, name in enumerate(param_names(fn)):
                 assigns[_scope_key(f, fn, name)].append(Assign(f, fn, "param", i))
         for spec in [*f.of("const_spec"), *f.of("var_spec")]:

@@ -29,6 +29,7 @@ _CAPTURES = (
     "assignment_statement",
     "return_statement",
     "type_spec",
+    "func_literal",
 )
 SCOPES = frozenset({"function_declaration", "method_declaration", "func_literal"})
 

@@ -237,6 +237,8 @@ class Evaluator:
         return UNKNOWN
 
     def _param(self, a: Assign, depth: int) -> Val:
+        if a.value.type == "func_literal":
+            return UNKNOWN
         bound = self._bindings.get((a.file.rel, a.value.start_byte))
         sites = bound if bound is not None else self.idx.call_sites(a.file, a.value)
         for cf, call in sites:
