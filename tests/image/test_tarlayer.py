@@ -5,11 +5,15 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import random
 import tarfile
+import tracemalloc
 from pathlib import Path
 
 import pytest
 from conftest import layer_members, members_by_name
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from goship.errors import BadInputError
 from goship.image.blobs import BlobStore
@@ -134,10 +138,17 @@ def test_layer_cache_reuses_blob_and_keeps_history(tmp_path: Path, store: BlobSt
 def test_big_file_is_streamed(tmp_path: Path, store: BlobStore) -> None:
     big = tmp_path / "big"
     with big.open("wb") as fh:
-        for _ in range(40):
-            fh.write(os.urandom(1 << 20))
-    layer = build_layer([Entry.from_disk("/app/big", big, 0o755)], store, epoch=0)
-    assert layer.uncompressed_size is not None and layer.uncompressed_size > 40 << 20
+        block = os.urandom(1 << 20)
+        for i in range(32):
+            fh.write(block[i:] + block[:i])
+    tracemalloc.start()
+    try:
+        layer = build_layer([Entry.from_disk("/app/big", big, 0o755)], store, epoch=0, level=1)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, f"building a 32 MiB layer held {peak >> 20} MiB at once"
+    assert layer.uncompressed_size is not None and layer.uncompressed_size > 32 << 20
     with tarfile.open(store.path(layer.digest), "r:gz") as tar:
         fh = tar.extractfile("app/big")
         assert fh is not None
@@ -182,3 +193,33 @@ def test_unreadable_source_is_bad_input(tmp_path: Path, store: BlobStore) -> Non
     with pytest.raises(BadInputError, match="cannot read"):
         build_layer([Entry.from_disk("/a", tmp_path / "missing")], store, epoch=0)
     assert not list((store.root / "tmp").iterdir())
+
+
+_names = st.text(alphabet="abcxyz-_.", min_size=1, max_size=6).filter(
+    lambda s: s not in {".", ".."}
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    files=st.dictionaries(
+        st.lists(_names, min_size=1, max_size=3).map(lambda parts: "/" + "/".join(parts)),
+        st.binary(max_size=64),
+        min_size=1,
+        max_size=8,
+    ),
+    seed=st.randoms(use_true_random=False),
+)
+def test_any_entry_order_gives_the_same_layer(
+    files: dict[str, bytes], seed: random.Random, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # drop paths that are a prefix directory of another (a file cannot also be a directory)
+    paths = [p for p in files if not any(q.startswith(p + "/") for q in files)]
+    entries = [Entry.file(p, files[p]) for p in paths]
+    shuffled = entries[:]
+    seed.shuffle(shuffled)
+    store = BlobStore(tmp_path_factory.mktemp("prop"))
+    a = build_layer(entries, store, epoch=3, use_cache=False)
+    b = build_layer(shuffled, store, epoch=3, use_cache=False)
+    assert a.digest == b.digest
+    assert set(a.files) == set(paths)
