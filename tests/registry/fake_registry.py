@@ -40,6 +40,7 @@ def _error(status: int, code: str, message: str = "") -> httpx.Response:
 class FakeRegistry:
     absolute_locations: bool = False
     referrers: bool = False
+    chunk_min_length: int = 0
     blobs: dict[str, bytes] = field(default_factory=dict)
     repo_blobs: dict[str, set[str]] = field(default_factory=dict)
     manifests: dict[tuple[str, str], tuple[str, bytes]] = field(default_factory=dict)
@@ -114,7 +115,10 @@ class FakeRegistry:
                 return httpx.Response(201, headers={"Location": loc})
             uid = f"u{next(self._ids)}"
             self.uploads[uid] = bytearray()
-            return self._upload_status(name, uid, 202)
+            started = self._upload_status(name, uid, 202)
+            if self.chunk_min_length:
+                started.headers["OCI-Chunk-Min-Length"] = str(self.chunk_min_length)
+            return started
         if uid not in self.uploads:
             return _error(404, "BLOB_UPLOAD_UNKNOWN")
         data = self.uploads[uid]

@@ -394,3 +394,13 @@ def test_fetch_blob_corrupted_leaves_nothing(tmp_path: Path) -> None:
         with pytest.raises(RegistryIntegrityError):
             client.fetch_blob(REF, digest, tmp_path / "layer")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_registry_minimum_chunk_length_is_honoured() -> None:
+    fake = FakeRegistry(chunk_min_length=2000)
+    image = random_image([5000])
+    with _client(fake) as client:
+        client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
+    layer = image.layers[0]
+    assert fake.blobs[layer.digest] == layer.data
+    assert len(fake.requests("PATCH")) == -(-layer.size // 2000)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
-from typing import Union
 
 import httpx
 
@@ -34,7 +33,7 @@ from goship.registry.retry import (
     parse_retry_after,
 )
 
-Body = Union[bytes, Callable[[], Iterator[bytes]], None]  # noqa: UP007 - runtime alias
+Body = bytes | Callable[[], Iterator[bytes]] | None
 """A request body: bytes, or a factory giving a fresh iterator for each attempt."""
 Sleep = Callable[[float], None]
 RetryHook = Callable[[str, int, float], None]
@@ -190,6 +189,10 @@ class RegistrySession:
         attempt = 0
         while True:
             attempt += 1
+            # Rebuilt through the client so its timeouts and User-Agent apply.
+            request = self.client.build_request(
+                request.method, request.url, headers=request.headers, content=request.content
+            )
             try:
                 response = self.client.send(request, follow_redirects=True)
             except httpx.TransportError as exc:

@@ -152,6 +152,7 @@ class _SessionState:
 
     location: httpx.URL | None = None
     offset: int = 0
+    chunk_size: int = 0
 
 
 class BlobUploader:
@@ -197,7 +198,8 @@ class BlobUploader:
 
     # -- sessions ---------------------------------------------------------------------------
 
-    def _start(self) -> httpx.URL:
+    def _start(self, state: _SessionState) -> httpx.URL:
+        """Open a session; honour the registry's ``OCI-Chunk-Min-Length`` for chunk sizes."""
         url = self.session.url(f"/v2/{self.repository}/blobs/uploads/")
         response = self.session.request(
             "POST",
@@ -206,7 +208,12 @@ class BlobUploader:
             headers={"Content-Length": "0"},
             ok=(202,),
         )
-        return self._location(response)
+        state.location, state.offset = self._location(response), 0
+        minimum = response.headers.get("oci-chunk-min-length", "")
+        state.chunk_size = self.options.chunk_size
+        if minimum.isdigit():
+            state.chunk_size = max(state.chunk_size, int(minimum))
+        return state.location
 
     def _mount(self, blob: BlobSource, source: str) -> bool:
         url = httpx.URL(
@@ -258,14 +265,14 @@ class BlobUploader:
         while True:
             try:
                 if state.location is None:
-                    state.location, state.offset = self._start(), 0
+                    self._start(state)
                     sessions += 1
                 counter.rewind(state.offset)
                 if state.offset == 0 and blob.size <= self.options.chunk_threshold:
-                    self._put(blob, state.location, 0, blob.size, counter)
+                    self._put(blob, state, 0, counter)
                 else:
                     self._patch_all(blob, state, counter)
-                    self._put(blob, state.location, blob.size, blob.size, counter)
+                    self._put(blob, state, blob.size, counter)
                 return sessions
             except (
                 RegistryUnavailableError,
@@ -294,7 +301,8 @@ class BlobUploader:
         """PATCH the chunks from ``state.offset`` on; ``state`` follows every acknowledged
         chunk, so a failure leaves it at the registry's latest Location."""
         assert state.location is not None
-        for start, end in split_chunks(blob.size, self.options.chunk_size, state.offset):
+        size = state.chunk_size or self.options.chunk_size
+        for start, end in split_chunks(blob.size, size, state.offset):
             response = self.session.request(
                 "PATCH",
                 state.location,
@@ -311,10 +319,11 @@ class BlobUploader:
             state.location, state.offset = self._location(response), end
             counter.acknowledged(end)
 
-    def _put(
-        self, blob: BlobSource, location: httpx.URL, start: int, end: int, counter: _Counter
-    ) -> None:
-        url = location.copy_merge_params({"digest": blob.digest})
+    def _put(self, blob: BlobSource, state: _SessionState, start: int, counter: _Counter) -> None:
+        """Close the session with ``PUT ?digest=``, sending ``blob[start:]`` as its body."""
+        assert state.location is not None
+        end = blob.size
+        url = state.location.copy_merge_params({"digest": blob.digest})
         headers = {"Content-Type": "application/octet-stream", "Content-Length": str(end - start)}
         body = read_range(blob, start, end, counter.add) if end > start else None
         response = self.session.request(
