@@ -11,11 +11,15 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
+
+from goship.registry import RegistryClient, RetryPolicy, UploadOptions
+from goship.registry.credentials import ANONYMOUS
 
 HOST = "registry.test"
 _ROUTE = re.compile(
@@ -207,3 +211,27 @@ class FakeRegistry:
             headers={"Content-Type": "application/vnd.oci.image.index.v1+json"},
             content=json.dumps(index).encode(),
         )
+
+
+SMALL_UPLOADS = UploadOptions(chunk_threshold=1000, chunk_size=700, concurrency=1)
+"""Tiny thresholds so a few KiB exercise chunked uploads."""
+
+
+def fake_client(
+    fake: FakeRegistry,
+    upload: UploadOptions = SMALL_UPLOADS,
+    retry: RetryPolicy | None = None,
+    sleeps: list[float] | None = None,
+    events: list[object] | None = None,
+) -> RegistryClient:
+    """A client wired to ``fake``: anonymous, no env, recorded (not real) sleeps."""
+    return RegistryClient(
+        credentials=ANONYMOUS,
+        retry=retry or RetryPolicy(attempts=4, base_delay=0.01),
+        upload=upload,
+        env={},
+        transport=fake.transport(),
+        sleep=(sleeps.append if sleeps is not None else lambda _s: None),
+        rng=random.Random(0),
+        progress=events.append if events is not None else None,
+    )

@@ -3,26 +3,17 @@ and restart after failures, ordering, bounded retries and error mapping."""
 
 from __future__ import annotations
 
-import json
-import os
-import random
-from pathlib import Path
-
 import httpx
 import pytest
-from fake_registry import HOST, FakeRegistry
-from registry_support import build_image, build_index, random_image
+from fake_registry import HOST, FakeRegistry, fake_client
+from registry_support import random_image
 
 from goship.errors import BadInputError, ExitCode, UsageError
 from goship.registry import (
     OCI_MANIFEST,
-    BytesBlob,
-    ManifestPayload,
-    RegistryClient,
     RetryPolicy,
     UploadOptions,
 )
-from goship.registry.credentials import ANONYMOUS
 from goship.registry.errors import (
     RegistryIntegrityError,
     RegistryUnavailableError,
@@ -31,26 +22,6 @@ from goship.registry.errors import (
 from goship.registry.upload import BlobEvent
 
 REF = f"{HOST}/acme/api:1.0"
-SMALL = UploadOptions(chunk_threshold=1000, chunk_size=700, concurrency=1)
-
-
-def _client(
-    fake: FakeRegistry,
-    upload: UploadOptions = SMALL,
-    retry: RetryPolicy | None = None,
-    sleeps: list[float] | None = None,
-    events: list[object] | None = None,
-) -> RegistryClient:
-    return RegistryClient(
-        credentials=ANONYMOUS,
-        retry=retry or RetryPolicy(attempts=4, base_delay=0.01),
-        upload=upload,
-        env={},
-        transport=fake.transport(),
-        sleep=(sleeps.append if sleeps is not None else lambda _s: None),
-        rng=random.Random(0),
-        progress=events.append if events is not None else None,
-    )
 
 
 @pytest.mark.parametrize("absolute", [False, True])
@@ -58,7 +29,7 @@ def test_push_monolithic_and_chunked(absolute: bool) -> None:
     fake = FakeRegistry(absolute_locations=absolute)
     image = random_image([200, 3000])  # one layer under, one over the threshold
     events: list[object] = []
-    with _client(fake, events=events) as client:
+    with fake_client(fake, events=events) as client:
         result = client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
     assert result.digest == image.payload.digest
     assert str(result.reference) == f"{HOST}/acme/api@{image.payload.digest}"
@@ -78,7 +49,7 @@ def test_push_monolithic_and_chunked(absolute: bool) -> None:
 def test_second_push_sends_no_blob_bytes() -> None:
     fake = FakeRegistry()
     image = random_image([500, 2500])
-    with _client(fake) as client:
+    with fake_client(fake) as client:
         client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
         fake.log.clear()
         again = client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
@@ -91,7 +62,7 @@ def test_second_push_sends_no_blob_bytes() -> None:
 def test_order_blobs_then_manifest_then_tags_then_read_back() -> None:
     fake = FakeRegistry()
     image = random_image([100])
-    with _client(fake) as client:
+    with fake_client(fake) as client:
         client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST, tags=["x", "y"])
     puts = [(m, p) for m, p, _ in fake.log if m in ("PUT", "GET") and "/manifests/" in p]
     digest = image.payload.digest
@@ -123,7 +94,7 @@ def test_chunked_upload_resumes_from_registry_range() -> None:
         return None
 
     fake.fault = fault
-    with _client(fake) as client:
+    with fake_client(fake) as client:
         result = client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
     assert fake.blobs[layer.digest] == layer.data
     status_gets = [p for p in fake.requests("GET") if "/blobs/uploads/" in p]
@@ -146,7 +117,7 @@ def test_lost_chunk_answer_restarts_cleanly() -> None:
         return False
 
     fake.lose_response = lose
-    with _client(fake) as client:
+    with fake_client(fake) as client:
         result = client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
     assert fake.blobs[layer.digest] == layer.data
     layer_result = next(b for b in result.blobs if b.digest == layer.digest)
@@ -171,7 +142,7 @@ def test_upload_restarts_when_session_is_gone() -> None:
         return None
 
     fake.fault = fault
-    with _client(fake) as client:
+    with fake_client(fake) as client:
         result = client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
     layer_result = next(b for b in result.blobs if b.digest == layer.digest)
     assert layer_result.sessions == 2
@@ -183,7 +154,7 @@ def test_monolithic_put_whose_answer_is_lost_is_not_resent() -> None:
     fake = FakeRegistry()
     image = random_image([300])
     fake.lose_response = lambda req, _n: req.method == "PUT" and "/blobs/uploads/" in req.url.path
-    with _client(fake) as client:
+    with fake_client(fake) as client:
         result = client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
     # Every blob PUT "failed", but the HEAD after the failure found the blob.
     assert result.bytes_sent == sum(b.size for b in image.blobs)
@@ -204,7 +175,7 @@ def test_manifest_put_retried_on_5xx_and_429() -> None:
 
     fake.fault = fault
     sleeps: list[float] = []
-    with _client(fake, sleeps=sleeps) as client:
+    with fake_client(fake, sleeps=sleeps) as client:
         client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
     assert sleeps[0] == 2.0 and len(sleeps) == 2
 
@@ -214,7 +185,10 @@ def test_persistent_5xx_is_bounded_and_exit_3() -> None:
     fake.fault = lambda req, _n: httpx.Response(503) if req.method == "HEAD" else None
     image = random_image([100])
     sleeps: list[float] = []
-    with _client(fake, sleeps=sleeps) as client, pytest.raises(RegistryUnavailableError) as info:
+    with (
+        fake_client(fake, sleeps=sleeps) as client,
+        pytest.raises(RegistryUnavailableError) as info,
+    ):
         client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
     assert info.value.exit_code == ExitCode.ENVIRONMENT
     assert len(fake.requests("HEAD")) == 4 and len(sleeps) == 3
@@ -225,7 +199,7 @@ def test_connection_refused_is_unreachable_after_connect_attempts() -> None:
     fake.fault = lambda _req, _n: httpx.ConnectError("[Errno 111] Connection refused")
     image = random_image([100])
     retry = RetryPolicy(attempts=6, connect_attempts=2, base_delay=0.01)
-    with _client(fake, retry=retry) as client, pytest.raises(RegistryUnreachableError) as info:
+    with fake_client(fake, retry=retry) as client, pytest.raises(RegistryUnreachableError) as info:
         client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
     assert info.value.exit_code == ExitCode.ENVIRONMENT
     assert "Connection refused" in info.value.message
@@ -235,7 +209,7 @@ def test_connection_refused_is_unreachable_after_connect_attempts() -> None:
 def test_tls_error_hints_at_insecure() -> None:
     fake = FakeRegistry()
     fake.fault = lambda _req, _n: httpx.ConnectError("[SSL: WRONG_VERSION_NUMBER] wrong version")
-    with _client(fake) as client, pytest.raises(RegistryUnreachableError) as info:
+    with fake_client(fake) as client, pytest.raises(RegistryUnreachableError) as info:
         client.blob_exists(REF, "sha256:" + "0" * 64)
     assert "GOSHIP_INSECURE_REGISTRIES" in (info.value.hint or "")
 
@@ -245,7 +219,7 @@ def test_upload_gives_up_after_bounded_attempts() -> None:
     fake.fault = lambda req, _n: httpx.Response(500) if req.method == "PATCH" else None
     image = random_image([3000])
     upload = UploadOptions(chunk_threshold=1000, chunk_size=700, attempts=3, concurrency=1)
-    with _client(fake, upload=upload) as client, pytest.raises(RegistryUnavailableError):
+    with fake_client(fake, upload=upload) as client, pytest.raises(RegistryUnavailableError):
         client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
     assert len(fake.requests("PATCH")) == 3
     assert not any("/manifests/" in p for p in fake.requests("PUT"))
@@ -261,7 +235,7 @@ def test_read_back_mismatch_is_integrity_error() -> None:
         return None
 
     fake.fault = fault
-    with _client(fake) as client, pytest.raises(RegistryIntegrityError) as info:
+    with fake_client(fake) as client, pytest.raises(RegistryIntegrityError) as info:
         client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
     assert info.value.exit_code == ExitCode.ENVIRONMENT
 
@@ -269,7 +243,7 @@ def test_read_back_mismatch_is_integrity_error() -> None:
 def test_manifest_naming_unknown_blob_is_refused_before_any_manifest_put() -> None:
     fake = FakeRegistry()
     image = random_image([100])
-    with _client(fake) as client, pytest.raises(BadInputError, match="neither given"):
+    with fake_client(fake) as client, pytest.raises(BadInputError, match="neither given"):
         client.push_image(REF, [image.config], image.payload.manifest, OCI_MANIFEST)
     assert not any("/manifests/" in p for p in fake.requests("PUT"))
 
@@ -277,7 +251,7 @@ def test_manifest_naming_unknown_blob_is_refused_before_any_manifest_put() -> No
 def test_pinned_digest_must_match() -> None:
     fake = FakeRegistry()
     image = random_image([10])
-    with _client(fake) as client, pytest.raises(UsageError):
+    with fake_client(fake) as client, pytest.raises(UsageError):
         client.push_image(
             f"{HOST}/acme/api@sha256:{'1' * 64}", image.blobs, image.payload.manifest, OCI_MANIFEST
         )
@@ -286,7 +260,7 @@ def test_pinned_digest_must_match() -> None:
 def test_default_tag_is_latest_and_digest_ref_pushes_no_tag() -> None:
     fake = FakeRegistry()
     image = random_image([10])
-    with _client(fake) as client:
+    with fake_client(fake) as client:
         assert client.push_image(
             f"{HOST}/a", image.blobs, image.payload.manifest, OCI_MANIFEST
         ).tags == ("latest",)
@@ -296,110 +270,10 @@ def test_default_tag_is_latest_and_digest_ref_pushes_no_tag() -> None:
         )
 
 
-def test_index_push_children_first() -> None:
-    fake = FakeRegistry()
-    amd, arm = random_image([300], "amd64"), random_image([400], "arm64")
-    index = build_index([amd, arm])
-    with _client(fake, upload=UploadOptions(concurrency=3)) as client:
-        result = client.push_index(
-            REF, [amd.payload, arm.payload], index.manifest, index.media_type
-        )
-    assert result.manifests == (amd.payload.digest, arm.payload.digest, index.digest)
-    manifest_puts = [p for p in fake.requests("PUT") if "/manifests/" in p]
-    assert manifest_puts[-1].endswith("/1.0")
-    with _client(fake) as client:
-        fetched = client.get_manifest(REF)
-    assert fetched.digest == index.digest and fetched.media_type == index.media_type
-    assert [m["digest"] for m in fetched.json()["manifests"]] == [
-        amd.payload.digest,
-        arm.payload.digest,
-    ]
-
-
-def test_index_with_unknown_child_is_refused() -> None:
-    fake = FakeRegistry()
-    amd, arm = random_image([30]), random_image([40], "arm64")
-    index = build_index([amd, arm])
-    with _client(fake) as client, pytest.raises(BadInputError, match="lists manifest"):
-        client.push_index(REF, [amd.payload], index.manifest, index.media_type)
-
-
-def test_cross_repo_mount() -> None:
-    fake = FakeRegistry()
-    image = random_image([100, 200])
-    with _client(fake) as client:
-        client.push_image(f"{HOST}/base/img:1", image.blobs, image.payload.manifest, OCI_MANIFEST)
-    upload = UploadOptions(concurrency=1, mount_from=("base/img",))
-    with _client(fake, upload=upload) as client:
-        result = client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
-    assert result.count("mounted") == 3 and result.bytes_sent == 0
-
-
-def test_shared_blob_uploaded_once_across_children() -> None:
-    fake = FakeRegistry()
-    shared = BytesBlob(os.urandom(500), "application/vnd.oci.image.layer.v1.tar")
-    imgs = []
-    for arch in ("amd64", "arm64"):
-        img = random_image([50], arch)
-        manifest = json.loads(img.payload.manifest)
-        manifest["layers"].append(
-            {"mediaType": shared.media_type, "digest": shared.digest, "size": shared.size}
-        )
-        imgs.append(
-            ManifestPayload(json.dumps(manifest).encode(), OCI_MANIFEST, (*img.blobs, shared))
-        )
-    index = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.index.v1+json",
-        "manifests": [
-            {"mediaType": OCI_MANIFEST, "digest": p.digest, "size": len(p.manifest)} for p in imgs
-        ],
-    }
-    idx = json.dumps(index).encode()
-    with _client(fake) as client:
-        result = client.push_index(REF, imgs, idx, "application/vnd.oci.image.index.v1+json")
-    uploads_of_shared = [b for b in result.blobs if b.digest == shared.digest]
-    assert len(uploads_of_shared) == 1
-    assert result.bytes_sent == sum({b.digest: b.size for p in imgs for b in p.blobs}.values())
-
-
-def test_fetch_blob_and_referrers(tmp_path: Path) -> None:
-    fake = FakeRegistry(referrers=True)
-    image = build_image([{"a.txt": b"hello"}])
-    with _client(fake) as client:
-        client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
-        dest = tmp_path / "out" / "layer.tgz"
-        size = client.fetch_blob(REF, image.layers[0].digest, dest)
-        assert dest.read_bytes() == image.layers[0].data and size == image.layers[0].size
-        refs = client.referrers(REF, image.payload.digest)
-        assert refs.supported and refs.manifests == ()
-    fake.referrers = False
-    with _client(fake) as client:
-        refs = client.referrers(REF, image.payload.digest)
-    assert not refs.supported
-    assert refs.fallback_tag == image.payload.digest.replace(":", "-")
-
-
-def test_fetch_blob_corrupted_leaves_nothing(tmp_path: Path) -> None:
-    fake = FakeRegistry()
-    image = build_image([{"a.txt": b"hello"}])
-    digest = image.layers[0].digest
-    fake.fault = lambda req, _n: (
-        httpx.Response(200, content=b"evil")
-        if req.method == "GET" and digest in req.url.path
-        else None
-    )
-    with _client(fake) as client:
-        client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
-        with pytest.raises(RegistryIntegrityError):
-            client.fetch_blob(REF, digest, tmp_path / "layer")
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_registry_minimum_chunk_length_is_honoured() -> None:
     fake = FakeRegistry(chunk_min_length=2000)
     image = random_image([5000])
-    with _client(fake) as client:
+    with fake_client(fake) as client:
         client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
     layer = image.layers[0]
     assert fake.blobs[layer.digest] == layer.data
