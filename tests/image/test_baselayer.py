@@ -6,7 +6,7 @@ import posixpath
 from pathlib import Path
 
 import certifi
-from conftest import members_by_name
+from image_helpers import members_by_name
 
 from goship.image.baselayer import build_base_layer, zoneinfo_source
 from goship.image.blobs import BlobStore

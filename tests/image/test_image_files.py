@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import members_by_name
+from image_helpers import members_by_name
 
 from goship.errors import BadInputError
 from goship.image.blobs import BlobStore

@@ -11,9 +11,9 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import layer_members, members_by_name
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from image_helpers import layer_members, members_by_name
 
 from goship.errors import BadInputError
 from goship.image.blobs import BlobStore
