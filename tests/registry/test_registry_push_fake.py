@@ -278,3 +278,18 @@ def test_registry_minimum_chunk_length_is_honoured() -> None:
     layer = image.layers[0]
     assert fake.blobs[layer.digest] == layer.data
     assert len(fake.requests("PATCH")) == -(-layer.size // 2000)
+
+
+def test_rejected_request_names_the_registry_code_and_a_fix() -> None:
+    fake = FakeRegistry()
+    fake.fault = lambda req, _n: (
+        httpx.Response(404, json={"errors": [{"code": "NAME_UNKNOWN", "message": "no such repo"}]})
+        if req.method == "POST"
+        else None
+    )
+    image = random_image([100])
+    with fake_client(fake) as client, pytest.raises(BadInputError) as info:
+        client.push_image(REF, image.blobs, image.payload.manifest, OCI_MANIFEST)
+    assert "NAME_UNKNOWN: no such repo" in info.value.message
+    assert info.value.exit_code == ExitCode.BAD_INPUT
+    assert "repository name" in (info.value.hint or "")

@@ -244,6 +244,18 @@ class RegistrySession:
                 f"registry {self.host} kept failing: HTTP {status} on {what}: {text}",
                 "retry later",
             )
+        hint = next((h for code, h in _CODE_HINTS.items() if code in text), None)
+        if status == 413:
+            hint = "the registry limits request size: lower the upload chunk size"
         return RegistryRequestError(
-            f"registry {self.host} rejected {what}: HTTP {status}: {text}", status
+            f"registry {self.host} rejected {what}: HTTP {status}: {text}", status, hint
         )
+
+
+_CODE_HINTS = {
+    "NAME_UNKNOWN": "check the repository name; some registries need it created before a push",
+    "NAME_INVALID": "check the repository name (lowercase, no leading or trailing separators)",
+    "MANIFEST_INVALID": "the registry does not accept this manifest format",
+    "TAG_INVALID": "check the tag (letters, digits, '_', '.', '-', at most 128 characters)",
+    "UNSUPPORTED": "the registry does not support this operation",
+}
