@@ -139,7 +139,8 @@ def _service_facts(svc: Service, chosen: MainInfo, ev: Evaluator, add: Add) -> L
     elif grpc:
         framework = "grpc"
     else:
-        framework = "net/http" if chosen.sites else None
+        http_kinds = ("http", "http-server", "server-method")
+        framework = "net/http" if any(s.kind in http_kinds for s in chosen.sites) else None
     svc.framework = framework
     if framework in imported:
         f, ln = imported[framework]

@@ -14,13 +14,12 @@ from tree_sitter import Node
 
 from goship.project.configsrc import VIPER, is_viper_call
 from goship.project.golist import Package
-from goship.project.syntax import GoFile, args, callee, line, string_value, text
+from goship.project.syntax import GoFile, args, callee, line, text
+from goship.project.tz import zone_loads
 from goship.project.values import Evaluator, Origin
 
 TLS_PKGS = ("crypto/x509", "crypto/tls")
 X509_FALLBACK = "golang.org/x/crypto/x509roots/fallback"
-# Dependencies known to call time.LoadLocation on ordinary use (cron specs with CRON_TZ).
-TZ_USING_DEPS = ("github.com/robfig/cron", "github.com/go-co-op/gocron")
 WEB = ("github.com/gin-gonic/gin", "github.com/labstack/echo", "github.com/gofiber/fiber")
 TEMP_FUNCS = {
     ("os", "TempDir"),
@@ -248,9 +247,6 @@ class GraphNeeds:
     evidence: list[tuple[str, str, int, str]] = field(default_factory=list)  # fact,file,line,detail
 
 
-_TZ_FREE = {"UTC", "Local", ""}
-
-
 def graph_needs(
     deps: set[str], pkgs: dict[str, Package], files: list[GoFile], ev: Evaluator, tags: str
 ) -> GraphNeeds:
@@ -271,14 +267,7 @@ def graph_needs(
                 ("ca_certificates", ev_[0].rel, ev_[1], "x509roots/fallback embeds CA roots")
             )
     embedded_tz = "time/tzdata" in deps or "timetzdata" in re.split(r"[ ,]", tags)
-    tz_sites = _load_location_sites(files, ev)
-    tz_deps = deps_match(deps, TZ_USING_DEPS)
-    if tz_deps:
-        found = import_evidence(files, pkgs, lambda p: any(p.startswith(d) for d in TZ_USING_DEPS))
-        if found:
-            tz_sites.append(
-                ("tzdata", found[0].rel, found[1], f"imports {found[2]} (loads time zones)")
-            )
+    tz_sites = zone_loads(files, deps, ev)
     if embedded_tz:
         out.tzdata_embedded = True
         found = import_evidence(files, pkgs, lambda p: p == "time/tzdata")
@@ -298,30 +287,3 @@ def graph_needs(
         if found:
             out.evidence.append(("cgo", found[0].rel, found[1], f"{dep} has cgo files"))
     return out
-
-
-def _load_location_sites(files: list[GoFile], ev: Evaluator) -> list[tuple[str, str, int, str]]:
-    out = []
-    for f in files:
-        if not f.imports_path("time"):
-            continue
-        for call in f.of("call_expression"):
-            c = callee(f, call)
-            if c is None or c.kind != "pkg" or c.pkg != "time" or c.name != "LoadLocation":
-                continue
-            a = args(call)
-            if a and _constant(ev, f, a[0]) in _TZ_FREE:
-                continue  # UTC and Local need no zoneinfo files
-            out.append(("tzdata", f.rel, line(call), text(call).split("\n")[0][:120]))
-    return out
-
-
-def _constant(ev: Evaluator, f: GoFile, node: Node) -> str | None:
-    """The value of a string literal or of a name with a single literal assignment."""
-    lit = string_value(node)
-    if lit is not None or node.type != "identifier":
-        return lit
-    assigns = ev.idx.lookup(f, node, text(node))
-    if len(assigns) == 1 and assigns[0].kind == "expr":
-        return string_value(assigns[0].value)
-    return None
