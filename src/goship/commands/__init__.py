@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import click
 
+from goship.commands.build import build_command
 from goship.commands.inspect import inspect_command
 
 COMMANDS: list[click.Command] = [
     inspect_command,
+    build_command,
 ]

@@ -34,24 +34,32 @@ def stamp_values(options: BuildOptions, git: GitInfo, epoch: int) -> StampValues
 
 
 def make_request(
-    facts: ProjectFacts, options: BuildOptions, git: GitInfo, epoch: int, out_dir: Path
+    facts: ProjectFacts,
+    options: BuildOptions,
+    git: GitInfo,
+    epoch: int,
+    out_dir: Path,
+    tags: tuple[str, ...] | None = None,
 ) -> CompileRequest:
-    """Everything `go build` needs; raises ProjectError for no main / refused cgo."""
+    """Everything `go build` needs; raises ProjectError for no main / refused cgo.
+
+    ``tags`` defaults to ``options.go_tags`` (the pipeline passes the facts-aware set)."""
     package, name = main_target(facts)
+    tags = options.go_tags if tags is None else tags
     cgo = plan_cgo(
         facts,
         mode=options.cgo,
         base=options.base,
         platforms=options.platforms,
         package=package,
-        tags=options.go_tags,
+        tags=tags,
     )
     return CompileRequest(
         root=Path(facts.root),
         package=package,
         name=name,
         platforms=tuple(options.platforms),
-        tags=options.go_tags,
+        tags=tags,
         ldflags=build_ldflags(options.x, options.ldflags, stamp_values(options, git, epoch)),
         cgo=cgo,
         out_dir=out_dir,

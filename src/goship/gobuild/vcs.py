@@ -91,7 +91,7 @@ def git_info(path: str | os.PathLike[str]) -> GitInfo:
     if not head:
         return GitInfo()
     when = _git(["log", "-1", "--format=%ct", "HEAD"], cwd)
-    status = _git(["status", "--porcelain", "--untracked-files=no"], cwd)
+    status = _git(["status", "--porcelain", "--untracked-files=no", "--", "."], cwd)
     tags = _git(["tag", "--points-at", "HEAD"], cwd) or ""
     remote = _git(["remote", "get-url", "origin"], cwd)
     return GitInfo(

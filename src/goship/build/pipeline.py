@@ -1,0 +1,197 @@
+"""``goship build``: facts -> compile per platform -> image per platform -> index -> outputs.
+
+:func:`build` is the whole command minus argument parsing and printing. It raises
+:class:`~goship.errors.GoshipError` subclasses only; every output it writes is atomic, and the
+compiled binaries live in a temp directory removed at the end. Layers and blobs go to the
+shared blob store (``$GOSHIP_CACHE``), which is a cache, not output.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from goship.build.base import LoadedBase, check_interpreter, load_base
+from goship.build.factcache import cached_facts
+from goship.build.progress import BuildProgress
+from goship.build.publish import OutputRequest, Published, precheck, publish
+from goship.build.spec import ImagePlan, go_tags, plan_image
+from goship.build.tags import resolve_tags
+from goship.config import BuildOptions, resolve_options
+from goship.errors import BadInputError, ProjectError
+from goship.gobuild.compile import Binary, compile_all
+from goship.gobuild.request import make_request, resolve_version
+from goship.gobuild.vcs import GitInfo, git_info, source_date_epoch
+from goship.image.assemble import ServiceImageSpec, build_service_image, summary_json
+from goship.image.blobs import BlobStore
+from goship.image.config import RuntimeConfig
+from goship.image.index import build_index
+from goship.image.model import ANN_BASE_DIGEST, ANN_BASE_NAME, Artifact, Image
+from goship.project.facts import ProjectFacts
+
+
+@dataclass
+class BuildResult:
+    artifact: Artifact
+    tags: list[str]
+    binaries: list[Binary]
+    published: Published
+    warnings: list[str] = field(default_factory=list)
+    name: str = ""
+
+    @property
+    def digest(self) -> str:
+        return self.artifact.digest
+
+    @property
+    def pinned(self) -> str:
+        return self.published.references[0]
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` document: digest, references, platforms, size_bytes, layers, ..."""
+        summary = summary_json(self.artifact)
+        return {
+            "digest": summary["digest"],
+            "references": self.published.references,
+            "platforms": summary["platforms"],
+            "size_bytes": summary["size_bytes"],
+            "layers": summary["layers"],
+            "media_type": summary["media_type"],
+            "tags": self.tags,
+            "outputs": self.published.outputs,
+            "bytes_pushed": self.published.bytes_sent,
+            "binaries": [
+                {"platform": str(b.platform), "size": b.size, "sha256": b.sha256, "cgo": b.cgo}
+                for b in self.binaries
+            ],
+            "warnings": self.warnings,
+        }
+
+
+def _image_for(
+    binary: Binary,
+    plan: ImagePlan,
+    facts: ProjectFacts,
+    base: LoadedBase | None,
+    store: BlobStore,
+    epoch: int,
+) -> Image:
+    base_image = base.for_platform(binary.platform) if base else None
+    if binary.interpreter is not None:
+        if base_image is None:  # pragma: no cover - compile refuses this already
+            raise ProjectError(f"the {binary.platform} binary is dynamically linked")
+        check_interpreter(base_image, binary.interpreter, binary.platform)
+    runtime: RuntimeConfig = plan.runtime
+    if base_image is not None:
+        labels = {
+            ANN_BASE_NAME: base_image.name,
+            ANN_BASE_DIGEST: base_image.image.digest,
+            **plan.runtime.labels,
+        }
+        runtime = replace(plan.runtime, labels=labels)
+    spec = ServiceImageSpec(
+        platform=binary.platform,
+        binary=binary.path,
+        project_root=Path(facts.root),
+        binary_path=plan.binary_path,
+        files=plan.files,
+        writable_dirs=plan.writable_dirs,
+        ca_certificates=plan.ca_certificates,
+        zoneinfo=plan.zoneinfo,
+        runtime=runtime,
+        annotations=plan.annotations,
+        base=base_image,
+        created_by=f"goship build {facts.service.main or facts.module}",
+    )
+    return build_service_image(spec, store, epoch=epoch)
+
+
+def _assemble(
+    binaries: list[Binary],
+    plan: ImagePlan,
+    facts: ProjectFacts,
+    base: LoadedBase | None,
+    store: BlobStore,
+    epoch: int,
+    progress: BuildProgress,
+) -> Artifact:
+    def one(binary: Binary) -> Image:
+        key = f"layers {binary.platform}"
+        with progress.step(key, f"layers {binary.platform}"):
+            return _image_for(binary, plan, facts, base, store, epoch)
+
+    if len(binaries) == 1:
+        return one(binaries[0])
+    workers = max(1, min(len(binaries), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="layers") as pool:
+        images = list(pool.map(one, binaries))
+    return build_index(images, store, annotations=plan.annotations)
+
+
+def image_tags(options: BuildOptions, git: GitInfo, out: OutputRequest) -> list[str]:
+    """``--tag``s, the ``--semver`` expansion and ``sha-<short>`` (clean git trees only);
+    ``latest`` when nothing names a tag and the push reference carries none."""
+    default = "latest"
+    if out.push:
+        from goship.registry import parse_reference
+
+        if parse_reference(out.push).tag:
+            default = ""
+    short = git.short_commit if git.is_git and not git.dirty else None
+    return resolve_tags(options.tags, options.semver, short, default=default)
+
+
+def _facts(root: Path, options: BuildOptions, store: BlobStore) -> ProjectFacts:
+    """``inspect`` facts (cached by source content). The compile check is left to go build."""
+    tags = ",".join(options.build_tags)
+
+    def analyse() -> ProjectFacts:
+        from goship.project.analyze import inspect_project
+
+        return inspect_project(root, main=options.main, tags=tags or None, compile_check=False)
+
+    return cached_facts(root, options.main, tags, store.root.parent / "facts", analyse)
+
+
+def build(
+    path: str | os.PathLike[str],
+    flags: Mapping[str, Any],
+    out: OutputRequest,
+    progress: BuildProgress | None = None,
+    store: BlobStore | None = None,
+) -> BuildResult:
+    """Run the whole build; see the module docstring."""
+    progress = progress or BuildProgress(enabled=False)
+    root = Path(path)
+    if not root.is_dir():
+        raise BadInputError(f"{root} is not a directory", "give the path of a Go project")
+    options = resolve_options(root, flags)
+    precheck(out)
+    store = store or BlobStore.default()
+    with progress.step("inspect", f"inspect {root}"):
+        facts = _facts(root, options, store)
+    git = git_info(facts.root)
+    epoch = source_date_epoch(git)
+    version = resolve_version(options, git)
+    tags = image_tags(options, git, out)
+    with tempfile.TemporaryDirectory(prefix="goship-build-") as work:
+        workdir = Path(work)
+        base = None
+        if options.base:
+            with progress.step("base", f"base {options.base}"):
+                base = load_base(options.base, store, workdir, list(options.platforms))
+        req = make_request(facts, options, git, epoch, workdir / "bin", go_tags(facts, options))
+        plan = plan_image(facts, options, name=req.name, git=git, epoch=epoch, version=version)
+        for warning in plan.warnings:
+            progress.warn(warning)
+        binaries = compile_all(req, on_event=progress.compile_event)
+        artifact = _assemble(binaries, plan, facts, base, store, epoch, progress)
+        published = publish(
+            artifact, store, out, tags=tags, name=req.name, epoch=epoch, progress=progress
+        )
+    return BuildResult(artifact, tags, binaries, published, plan.warnings, req.name)

@@ -1,0 +1,111 @@
+"""Progress for ``goship build`` on stderr: rich bars for compile, layers and upload when stderr
+is a terminal (and ``--json`` is off); silent otherwise. Warnings are always printed."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from goship.image.platform import Platform
+
+
+class BuildProgress:
+    def __init__(self, enabled: bool | None = None, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True, highlight=False, soft_wrap=True)
+        self.enabled = self.console.is_terminal if enabled is None else enabled
+        self._progress: Progress | None = None
+        self._tasks: dict[str, TaskID] = {}
+        self._lock = threading.Lock()
+        self._upload: TaskID | None = None
+        self._blob_done: dict[str, int] = {}
+
+    @contextmanager
+    def live(self) -> Iterator[BuildProgress]:
+        if not self.enabled:
+            yield self
+            return
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=False,
+        )
+        with self._progress:
+            yield self
+        self._progress = None
+
+    def warn(self, message: str) -> None:
+        self.console.print(f"[yellow]warning:[/] {message}", markup=True)
+
+    def info(self, message: str) -> None:
+        if self.enabled:
+            self.console.print(message, markup=False)
+
+    # --- steps --------------------------------------------------------------------------------
+    def start(self, key: str, description: str, total: float | None = None) -> None:
+        if self._progress is None:
+            return
+        with self._lock:
+            self._tasks[key] = self._progress.add_task(description, total=total)
+
+    def finish(self, key: str, description: str | None = None) -> None:
+        if self._progress is None or key not in self._tasks:
+            return
+        task = self._tasks[key]
+        total = self._progress.tasks[task].total if task < len(self._progress.tasks) else None
+        kwargs: dict[str, Any] = {"completed": total or 1, "total": total or 1}
+        if description:
+            kwargs["description"] = description
+        self._progress.update(task, **kwargs)
+
+    @contextmanager
+    def step(self, key: str, description: str, done: str | None = None) -> Iterator[None]:
+        self.start(key, description)
+        yield
+        self.finish(key, done)
+
+    def compile_event(self, platform: Platform, event: str) -> None:
+        key = f"compile {platform}"
+        if event == "start":
+            self.start(key, f"compile {platform}")
+        else:
+            self.finish(key)
+
+    # --- upload ---------------------------------------------------------------------------------
+    def upload_event(self, event: Any) -> None:
+        """A registry PushEvent: blob byte progress feeds one "upload" bar."""
+        if self._progress is None:
+            return
+        digest = getattr(event, "digest", "")
+        total = getattr(event, "total", None)
+        completed = getattr(event, "completed", None)
+        if total is None or completed is None:
+            return
+        with self._lock:
+            if self._upload is None:
+                self._upload = self._progress.add_task("upload", total=0)
+            if digest not in self._blob_done:
+                self._blob_done[digest] = 0
+                current = self._progress.tasks[self._upload].total or 0
+                self._progress.update(self._upload, total=current + total)
+            delta = max(0, completed - self._blob_done[digest])
+            if getattr(event, "state", "") in ("exists", "mounted", "uploaded"):
+                delta = max(0, total - self._blob_done[digest])
+            self._blob_done[digest] += delta
+            self._progress.advance(self._upload, delta)

@@ -1,0 +1,63 @@
+"""``goship build PATH``: a reproducible OCI image (or multi-arch index) without a daemon."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from goship.build.pipeline import build
+from goship.build.progress import BuildProgress
+from goship.build.publish import FORMATS, OutputRequest
+from goship.config import click_options
+from goship.report.output import emit_json
+
+
+@click.command("build")
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click_options
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(path_type=Path),
+    help="Write an OCI layout to DIR, or an archive to FILE.tar (see --format).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="layout (a directory), oci (OCI archive) or docker (docker-archive for `docker load`). "
+    "Default: docker for *.tar, else layout.",
+)
+@click.option("--load", is_flag=True, help="Load the image into the local Docker daemon.")
+@click.option("--push", "push", metavar="REF", help="Push to a registry, e.g. ghcr.io/o/app.")
+@click.option("--name", "name", help="Repository name for --load / docker-archive tags.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def build_command(
+    path: Path,
+    output: Path | None,
+    fmt: str | None,
+    load: bool,
+    push: str | None,
+    name: str | None,
+    as_json: bool,
+    **settings: Any,
+) -> None:
+    """Compile the Go service at PATH and assemble a minimal OCI image.
+
+    Prints the digest-pinned reference. Exit codes: 2 bad input (does not compile, cgo on a
+    static base, unwritable output, bad credentials), 3 environment missing (no Go, no Docker
+    daemon for --load, registry unreachable).
+    """
+    out = OutputRequest(output=output, format=fmt, load=load, push=push, name=name)
+    progress = BuildProgress(enabled=None if not as_json else False)
+    with progress.live():
+        result = build(path, settings, out, progress)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    if not (output or load or push):
+        progress.warn("nothing written: add --output, --load or --push to keep the image")
+    click.echo(result.pinned)
