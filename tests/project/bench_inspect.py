@@ -43,7 +43,8 @@ func getenv{i}(key, fallback string) string {{
 }}
 
 func Load() Config{i} {{
-\treturn Config{i}{{Limit: getenv{i}("LIMIT_{i}", defaultLimit{i}), Name: strings.ToUpper("{name}")}}
+\tlimit := getenv{i}("LIMIT_{i}", defaultLimit{i})
+\treturn Config{i}{{Limit: limit, Name: strings.ToUpper("{name}")}}
 }}
 
 func Register(mux *http.ServeMux) {{
@@ -83,7 +84,7 @@ def generate(root: Path, n: int) -> Path:
     main = root / "cmd" / "server"
     main.mkdir(parents=True)
     (main / "main.go").write_text(
-        "package main\n\nimport (\n\t\"net/http\"\n\t\"os\"\n\n"
+        'package main\n\nimport (\n\t"net/http"\n\t"os"\n\n'
         + "\n".join(imports)
         + "\n)\n\nfunc main() {\n\tmux := http.NewServeMux()\n"
         + "\n".join(calls)

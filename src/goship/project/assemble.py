@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from goship.project.configfile import config_files, lookup
 from goship.project.env import EnvRead, env_reads
 from goship.project.facts import EnvVar, Evidence, MainPackage, Needs, ProjectFacts, Service
 from goship.project.golist import Package
@@ -25,7 +26,7 @@ from goship.project.service import (
 )
 from goship.project.services import backing_services
 from goship.project.syntax import GoFile, embed_lines, line, text
-from goship.project.values import Evaluator
+from goship.project.values import Evaluator, literal, port_of
 
 Add = Callable[[str, str, int, str], None]
 
@@ -71,8 +72,11 @@ def assemble(
     files = _unique([f for i in scope for f in i.files])
     deps: set[str] = set().union(*(i.deps for i in scope))
     facts.service = Service(candidates=candidates)
-    listen = _service_facts(facts.service, chosen, ev, add) if chosen is not None else None
-    facts.needs = _needs(layout, files, deps, by_path, ev, tags, scope, add)
+    facts.needs = _needs(layout, files, deps, by_path, ev, tags, add, facts.warnings)
+    configs = (layout.root, config_files(layout.root, facts.needs.runtime_files))
+    listen = None
+    if chosen is not None:
+        listen = _service_facts(facts.service, chosen, ev, add, configs)
     facts.env = _env(ev, files, listen, add)
     for b in backing_services(deps, by_path, files):
         if b.name not in facts.backing_services:
@@ -113,7 +117,9 @@ def _module_facts(layout: Layout, chosen: MainInfo | None, add: Add) -> ProjectF
     )
 
 
-def _service_facts(svc: Service, chosen: MainInfo, ev: Evaluator, add: Add) -> Listen | None:
+def _service_facts(
+    svc: Service, chosen: MainInfo, ev: Evaluator, add: Add, configs: tuple[Path, list[str]]
+) -> Listen | None:
     svc.main = chosen.pkg.import_path
     for f in chosen.files:
         if f.package != svc.main:
@@ -155,7 +161,7 @@ def _service_facts(svc: Service, chosen: MainInfo, ev: Evaluator, add: Add) -> L
             site.line,
             text(site.node).split("\n")[0][:120],
         )
-        _port_facts(svc, listen, add)
+        _port_facts(svc, listen, add, configs)
     health = health_route(routes(ev, chosen.files))
     if health is not None:
         svc.health_path = health.path
@@ -168,15 +174,21 @@ def _service_facts(svc: Service, chosen: MainInfo, ev: Evaluator, add: Add) -> L
     return listen
 
 
-def _port_facts(svc: Service, listen: Listen, add: Add) -> None:
+def _port_facts(svc: Service, listen: Listen, add: Add, configs: tuple[Path, list[str]]) -> None:
     v = listen.value
     svc.port = listen.port
     svc.port_env = listen.port_env
     svc.port_flag = v.flag
     svc.port_source = v.source if (svc.port is not None or svc.port_env or v.flag) else None
+    site = listen.site
+    if svc.port is None and not v.env and (v.key or v.hints):
+        found = lookup(configs[0], configs[1], [*([v.key] if v.key else []), *v.hints])
+        port = port_of(literal(found.value)) if found else None
+        if found is not None and port is not None:
+            svc.port, svc.port_source = port, "config"
+            add("port", found.file, found.line, f"{found.key} = {found.value}")
     if svc.port_source is None:
         return
-    site = listen.site
     add("port", site.file.rel, site.line, text(site.node).split("\n")[0][:120])
     for o in v.origins:
         add("port", o.file, o.line, o.detail)
@@ -189,8 +201,8 @@ def _needs(
     by_path: dict[str, Package],
     ev: Evaluator,
     tags: str,
-    scope: list[MainInfo],
     add: Add,
+    warnings: list[str],
 ) -> Needs:
     g = graph_needs(deps, by_path, files, ev, tags)
     needs = Needs(
@@ -203,6 +215,14 @@ def _needs(
     for fact, file, ln, detail in g.evidence:
         add(fact, file, ln, detail)
     found = FileRules(ev, layout.root).scan(files)
+    for kind, o in found.unresolved[:5]:
+        need = "is writable" if kind == "writable" else "has it"
+        warnings.append(
+            f"{o.file}:{o.line}: path not known from the source ({o.detail}); "
+            f"make sure the image {need}"
+        )
+    if len(found.unresolved) > 5:
+        warnings.append(f"... and {len(found.unresolved) - 5} more paths not known from the source")
     for item in found.runtime:
         if item.value not in needs.runtime_files:
             needs.runtime_files.append(item.value)

@@ -14,7 +14,7 @@ from tree_sitter import Node
 
 from goship.project.configsrc import VIPER, is_viper_call
 from goship.project.golist import Package
-from goship.project.syntax import GoFile, args, callee, line, text
+from goship.project.syntax import GoFile, args, callee, line, string_value, text
 from goship.project.tz import zone_loads
 from goship.project.values import Evaluator, Origin
 
@@ -45,7 +45,7 @@ class Found:
 class FileNeeds:
     runtime: list[Found] = field(default_factory=list)
     writable: list[Found] = field(default_factory=list)
-    unresolved: list[Origin] = field(default_factory=list)
+    unresolved: list[tuple[str, Origin]] = field(default_factory=list)  # (kind, where)
 
 
 def normalise(path: str) -> str | None:
@@ -66,6 +66,28 @@ def normalise(path: str) -> str | None:
 def _dir_of(path: str) -> str:
     d = posixpath.dirname(path.rstrip("/"))
     return d or "."
+
+
+# Config-file loaders: (package path prefix, function) -> index of the first path argument.
+CONFIG_LOADERS: dict[tuple[str, str], int] = {
+    ("gopkg.in/ini.v1", "Load"): 0,
+    ("gopkg.in/ini.v1", "LooseLoad"): 0,
+    ("gopkg.in/ini.v1", "InsensitiveLoad"): 0,
+    ("github.com/go-ini/ini", "Load"): 0,
+    ("github.com/go-ini/ini", "LooseLoad"): 0,
+    ("github.com/BurntSushi/toml", "DecodeFile"): 0,
+    ("github.com/pelletier/go-toml", "LoadFile"): 0,
+    ("github.com/ilyakaznacheev/cleanenv", "ReadConfig"): 0,
+    ("github.com/knadh/koanf/providers/file", "Provider"): 0,
+    ("github.com/jinzhu/configor", "Load"): 1,
+}
+
+
+def _config_loader(pkg: str, name: str) -> int | None:
+    for (prefix, fn), index in CONFIG_LOADERS.items():
+        if name == fn and (pkg == prefix or pkg.startswith(prefix + "/")):
+            return index
+    return None
 
 
 def deps_match(deps: set[str], prefixes: tuple[str, ...]) -> list[str]:
@@ -120,7 +142,7 @@ class FileRules:
         v = self.ev.eval(f, node)
         origin = Origin(f.rel, line(call), text(call).split("\n")[0][:120])
         if v.text is None:
-            self.out.unresolved.append(origin)
+            self.out.unresolved.append((kind, origin))
             return
         raw = v.text
         if kind == "writable":
@@ -144,6 +166,17 @@ class FileRules:
         n = c.name
         if c.kind == "pkg":
             pkg = c.pkg or ""
+            loader = _config_loader(pkg, n)
+            if loader is not None:
+                for x in a[loader : loader + 1] if loader == 0 else a[loader:]:
+                    self._add("runtime", f, call, x)
+                return
+            if n == "Open" and len(a) == 2 and string_value(a[0]) in ("sqlite3", "sqlite"):
+                self._sqlite(f, call, a[1])  # sql.Open / gorm v1 Open("sqlite3", path)
+                return
+            if n == "Open" and len(a) == 1 and pkg.endswith("/sqlite"):
+                self._sqlite(f, call, a[0])  # gorm.io/driver/sqlite, glebarez/sqlite
+                return
             if pkg in ("html/template", "text/template") and n in ("ParseGlob", "ParseFiles"):
                 for x in a:
                     self._add("runtime", f, call, x)
@@ -177,6 +210,19 @@ class FileRules:
         elif web and n in ("File", "SendFile") and len(a) == 1:
             self._add("runtime", f, call, a[0])
 
+    def _sqlite(self, f: GoFile, call: Node, dsn: Node) -> None:
+        v = self.ev.eval(f, dsn)
+        if v.text is None:
+            return
+        path = v.text.removeprefix("file:").split("?", 1)[0]
+        if not path or path.startswith(":memory:") or "mode=memory" in v.text:
+            return
+        origin = Origin(f.rel, line(call), text(call).split("\n")[0][:120])
+        d = _dir_of(path)
+        norm = posixpath.normpath(d) if d.startswith("/") else normalise(d)
+        if norm:
+            self.out.writable.append(Found(norm, origin))
+
     def _temp(self, f: GoFile, call: Node, a: list[Node]) -> None:
         origin = Origin(f.rel, line(call), text(call).split("\n")[0][:120])
         if a:
@@ -200,7 +246,7 @@ class FileRules:
             v = self.ev.eval(f, a[0])
             origin = Origin(f.rel, line(call), text(call).split("\n")[0][:120])
             if v.text is None:
-                self.out.unresolved.append(origin)
+                self.out.unresolved.append(("runtime", origin))
                 continue
             d = normalise(v.text)
             if d is None:

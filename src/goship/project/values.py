@@ -74,6 +74,7 @@ class Val:
     key: str | None = None  # config key (viper)
     key_env: str | None = None  # env var viper reads for ``key``
     origins: tuple[Origin, ...] = ()
+    hints: tuple[str, ...] = ()  # names of unresolved fields/keys (for config-file lookup)
 
     @property
     def source(self) -> str | None:
@@ -119,14 +120,16 @@ def concat(parts: list[Val]) -> Val:
         key=next((p.key for p in parts if p.key), None),
         key_env=next((p.key_env for p in parts if p.key_env), None),
         origins=tuple(o for p in parts for o in p.origins),
+        hints=tuple(dict.fromkeys(h for p in parts for h in p.hints)),
     )
 
 
 def merge(alts: list[Val]) -> Val:
     """Alternatives of one value (several assignments, ``cmp.Or``, several returns)."""
+    hints = tuple(dict.fromkeys(h for a in alts for h in a.hints))
     alts = [a for a in alts if a.informative]
     if not alts:
-        return UNKNOWN
+        return Val(hints=hints) if hints else UNKNOWN
     primary = (
         next((a for a in alts if a.env), None)
         or next((a for a in alts if a.flag), None)
@@ -149,6 +152,7 @@ def merge(alts: list[Val]) -> Val:
         key=out.key or next((a.key for a in alts if a.key), None),
         key_env=out.key_env or next((a.key_env for a in alts if a.key_env), None),
         origins=tuple(o for a in alts for o in a.origins),
+        hints=hints,
     )
     return out
 
@@ -268,7 +272,8 @@ class Evaluator:
                     tagged.append(env_val(found[0], found[1], origin))
         if tagged:
             return merge(tagged)
-        return merge([self.assign_val(s.assign, depth) for s in srcs if s.assign is not None])
+        val = merge([self.assign_val(s.assign, depth) for s in srcs if s.assign is not None])
+        return val if val.informative else replace(val, hints=(*val.hints, fname))
 
     # -- calls ------------------------------------------------------------------------------
     def call(self, f: GoFile, node: Node, depth: int = 0) -> Val:
