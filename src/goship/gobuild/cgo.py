@@ -61,6 +61,7 @@ def plan_cgo(
     package: str,
     tags: Sequence[str],
     environ: Mapping[str, str] | None = None,
+    display: str | None = None,
 ) -> CgoPlan:
     """``mode`` is ``auto`` (cgo iff the code needs it), ``on`` or ``off`` (force CGO_ENABLED=0).
 
@@ -83,7 +84,7 @@ def plan_cgo(
     if not base:
         reason = "needs cgo" if mode == "auto" else "is built with --cgo on"
         raise ProjectError(
-            f"{package} {reason} ({named} uses C code), and goship's default base has no C "
+            f"{display or package} {reason} ({named} uses C code), and goship's default base has no C "
             "library: a cgo binary would not start on it",
             CGO_OPTIONS,
         )

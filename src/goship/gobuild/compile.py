@@ -53,6 +53,11 @@ class CompileRequest:
     ldflags: str  # complete -ldflags value (see ldflags.build_ldflags)
     cgo: CgoPlan
     out_dir: Path
+    display: str = ""  # import path for messages (defaults to ``package``)
+
+    @property
+    def label(self) -> str:
+        return self.display or self.package
 
 
 @dataclass(frozen=True)
@@ -137,17 +142,17 @@ def _fail(req: CompileRequest, platform: Platform, stderr: str) -> GoshipError:
     detail = trim_compiler_output(stderr, req.root)
     if _NETWORK_RE.search(stderr) and not re.search(r"\.go:\d+:\d+:", stderr):
         return EnvironmentMissingError(
-            f"`go build` could not download modules for {req.package}:\n{detail}",
+            f"`go build` could not download modules for {req.label}:\n{detail}",
             "check network access to the Go module proxy (GOPROXY) or run `go mod download`",
         )
     if _GOSUM_RE.search(stderr):
         return ProjectError(
-            f"go.mod/go.sum are out of date for {req.package}:\n{detail}",
+            f"go.mod/go.sum are out of date for {req.label}:\n{detail}",
             "run `go mod tidy` in the project and commit go.mod and go.sum",
         )
     return ProjectError(
-        f"{req.package} does not compile for {platform}:\n{detail}",
-        f"fix the errors above; `go build {req.package}` shows the full output",
+        f"{req.label} does not compile for {platform}:\n{detail}",
+        f"fix the errors above; `go build {req.package}` in {req.root} shows the full output",
     )
 
 

@@ -53,6 +53,7 @@ def make_request(
         platforms=options.platforms,
         package=package,
         tags=tags,
+        display=facts.service.main,
     )
     return CompileRequest(
         root=Path(facts.root),
@@ -63,4 +64,5 @@ def make_request(
         ldflags=build_ldflags(options.x, options.ldflags, stamp_values(options, git, epoch)),
         cgo=cgo,
         out_dir=out_dir,
+        display=facts.service.main or "",
     )
