@@ -15,7 +15,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 "$ROOT/scripts/bootstrap.sh" || exit $?
-export PATH="$ROOT/.venv/bin:$PATH"
+# Go-built validators (scripts/install-validators.sh, .ci/run) live in GOSHIP_TOOLS_BIN.
+GOSHIP_TOOLS_BIN="${GOSHIP_TOOLS_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/goship-tools/bin}"
+export GOSHIP_TOOLS_BIN
+export PATH="$ROOT/.venv/bin:$GOSHIP_TOOLS_BIN:$PATH"
 
 failed=()
 step() {

@@ -5,7 +5,7 @@ anywhere under ``tests/`` write ``from helpers import build_go_program``.
 """
 
 from helpers.docker import TEST_LABEL, TEST_LABEL_KEY, DockerEngine, docker_cli
-from helpers.env import in_ci, require_tool, tool_report, unavailable
+from helpers.env import in_ci, require_tool, tool_report, tools_bin, unavailable
 from helpers.gotools import build_go_program, go_binary, go_env, write_go_module
 from helpers.net import free_port, wait_http
 from helpers.registry import LocalRegistry, start_registry
@@ -24,6 +24,7 @@ __all__ = [
     "require_tool",
     "start_registry",
     "tool_report",
+    "tools_bin",
     "unavailable",
     "wait_http",
     "write_go_module",

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 from functools import cache
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
@@ -80,8 +81,14 @@ def _lookup(name: str) -> tuple[str | None, str]:
     if name in {"registry", "docker-registry"}:
         found = _find_registry()
         return found, "" if found else "no docker-registry binary (apt-get install docker-registry)"
-    found = shutil.which(name)
+    found = shutil.which(name) or shutil.which(name, path=str(tools_bin()))
     return found, "" if found else f"`{name}` is not installed"
+
+
+def tools_bin() -> Path:
+    """Where scripts/install-validators.sh and .ci/run put Go-built tools."""
+    default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "goship-tools"
+    return Path(os.environ.get("GOSHIP_TOOLS_BIN") or default / "bin")
 
 
 def require_tool(name: str) -> str:
