@@ -84,8 +84,8 @@ def plan_cgo(
     if not base:
         reason = "needs cgo" if mode == "auto" else "is built with --cgo on"
         raise ProjectError(
-            f"{display or package} {reason} ({named} uses C code), and goship's default base has no C "
-            "library: a cgo binary would not start on it",
+            f"{display or package} {reason} ({named} uses C code), and goship's default base "
+            "has no C library: a cgo binary would not start on it",
             CGO_OPTIONS,
         )
     host = Platform.host()
