@@ -201,3 +201,8 @@ def test_port_of(text: str, port: int | None) -> None:
     from goship.project.values import literal
 
     assert port_of(literal(text)) == port
+
+
+def test_autotls_listens_on_443() -> None:
+    src = 'package main\nimport (\n"github.com/gin-gonic/autotls"\n"github.com/gin-gonic/gin"\n)\nfunc main() { r := gin.Default(); autotls.Run(r, "example.com") }'
+    assert listen(src)[:3] == (443, None, "literal")

@@ -262,3 +262,71 @@ def test_env_viper_bindings() -> None:
 )
 def test_env_from_tags(tag: str, expected: tuple[str, str | None] | None) -> None:
     assert env_from_tags(parse_tag_value(tag)) == expected
+
+
+def test_dotenv_files_are_reported_apart(tmp_path: Path) -> None:
+    src = """
+    package main
+    import (
+        "github.com/joho/godotenv"
+        _ "github.com/joho/godotenv/autoload"
+    )
+    func main() {
+        godotenv.Load()
+        godotenv.Load("config/local.env")
+    }
+    """
+    p = Parsed({"main.go": src})
+    found = FileRules(p.ev, tmp_path).scan(p.files)
+    assert sorted(x.value for x in found.env_files) == [".env", ".env", "config/local.env"]
+    assert found.runtime == []
+
+
+def test_env_default_through_strconv_fallback() -> None:
+    src = """
+    package main
+    import (
+        "os"
+        "strconv"
+    )
+    const defaultTimeout = 30
+    func main() {
+        raw := os.Getenv("CONTEXT_TIMEOUT")
+        timeout, err := strconv.Atoi(raw)
+        if err != nil {
+            timeout = defaultTimeout
+        }
+        _ = timeout
+    }
+    """
+    assert envs({"main.go": src}) == {"CONTEXT_TIMEOUT": "30"}
+
+
+@pytest.mark.parametrize(
+    ("code", "deps", "loads"),
+    [
+        ('time.LoadLocation("Europe/Paris")', set(), True),
+        ('time.LoadLocation("UTC")', set(), False),
+        (
+            'sql.Open("mysql", "u:p@tcp(db)/x?parseTime=true&loc=Asia%2FTokyo")',
+            {"github.com/go-sql-driver/mysql"},
+            True,
+        ),
+        ('sql.Open("mysql", "u:p@tcp(db)/x?loc=Local")', {"github.com/go-sql-driver/mysql"}, False),
+        (
+            'v := url.Values{}; v.Add("loc", "Asia/Jakarta")',
+            {"github.com/go-sql-driver/mysql"},
+            True,
+        ),
+        ('c.AddFunc("CRON_TZ=Europe/Paris 0 3 * * *", nil)', {"github.com/robfig/cron/v3"}, True),
+        ('c.AddFunc("0 3 * * *", nil)', {"github.com/robfig/cron/v3"}, False),
+    ],
+)
+def test_zone_loading(code: str, deps: set[str], loads: bool) -> None:
+    from goship.project.tz import zone_loads
+
+    src = (
+        f'package main\nimport (\n"database/sql"\n"net/url"\n"time"\n)\nfunc main() {{ {code} }}\n'
+    )
+    p = Parsed({"main.go": src})
+    assert bool(zone_loads(p.files, deps, p.ev)) is loads

@@ -4,6 +4,7 @@ file:line evidence for every fact."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,7 +192,8 @@ def _port_facts(svc: Service, listen: Listen, add: Add, configs: tuple[Path, lis
         return
     add("port", site.file.rel, site.line, text(site.node).split("\n")[0][:120])
     for o in v.origins:
-        add("port", o.file, o.line, o.detail)
+        if not re.fullmatch(r"[\"`][^0-9]*[\"`]", o.detail):  # skip ":" and other glue
+            add("port", o.file, o.line, o.detail)
 
 
 def _needs(
@@ -215,6 +217,10 @@ def _needs(
     for fact, file, ln, detail in g.evidence:
         add(fact, file, ln, detail)
     found = FileRules(ev, layout.root).scan(files)
+    for item in found.env_files:
+        if item.value not in needs.env_files:
+            needs.env_files.append(item.value)
+        add("env_file", item.origin.file, item.origin.line, f"{item.value}: {item.origin.detail}")
     for kind, o in found.unresolved[:5]:
         need = "is writable" if kind == "writable" else "has it"
         warnings.append(

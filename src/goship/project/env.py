@@ -141,14 +141,17 @@ def _forwarded(ev: Evaluator, f: GoFile, ident: Node) -> list[Val]:
     if fn is None:
         return []
     out = []
-    for st in f.of("assignment_statement"):
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    for st in [*f.of("assignment_statement"), *f.of("short_var_declaration")]:
         if not (fn.start_byte <= st.start_byte < fn.end_byte):
             continue
         right, left = st.child_by_field_name("right"), st.child_by_field_name("left")
         if right is None or left is None or len(right.named_children) != 1:
             continue
-        if text(right.named_children[0]) == name and left.named_children:
-            out.append(ev.eval(f, left.named_children[0]))
+        target = left.named_children[0] if left.named_children else None
+        # port = p; n, err := strconv.Atoi(p)
+        if target is not None and target != ident and word.search(text(right)):
+            out.append(ev.eval(f, target))
     top: Node | None = fn
     while top is not None and top.type == "func_literal":
         top = scope_of(top)

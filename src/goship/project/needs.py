@@ -45,6 +45,7 @@ class Found:
 class FileNeeds:
     runtime: list[Found] = field(default_factory=list)
     writable: list[Found] = field(default_factory=list)
+    env_files: list[Found] = field(default_factory=list)
     unresolved: list[tuple[str, Origin]] = field(default_factory=list)  # (kind, where)
 
 
@@ -68,6 +69,7 @@ def _dir_of(path: str) -> str:
     return d or "."
 
 
+DOTENV = "github.com/joho/godotenv"
 # Config-file loaders: (package path prefix, function) -> index of the first path argument.
 CONFIG_LOADERS: dict[tuple[str, str], int] = {
     ("gopkg.in/ini.v1", "Load"): 0,
@@ -124,6 +126,10 @@ class FileRules:
         for f in files:
             web = any(i.path.startswith(WEB) for i in f.imports.values())
             tmpl = f.imports_path("html/template") or f.imports_path("text/template")
+            for imp in f.imports.values():
+                if imp.path == DOTENV + "/autoload":
+                    origin = Origin(f.rel, imp.line, f"import {imp.path}")
+                    self.out.env_files.append(Found(".env", origin))
             for call in f.of("call_expression"):
                 self._call(f, call, web, tmpl)
                 name = is_viper_call(
@@ -170,6 +176,11 @@ class FileRules:
             if loader is not None:
                 for x in a[loader : loader + 1] if loader == 0 else a[loader:]:
                     self._add("runtime", f, call, x)
+                return
+            if pkg.startswith(DOTENV) and n in ("Load", "Overload", "Read"):
+                origin = Origin(f.rel, line(call), text(call).split("\n")[0][:120])
+                names = [self.ev.eval(f, x).text for x in a] if a else [".env"]
+                self.out.env_files.extend(Found(x, origin) for x in names if x)
                 return
             if n == "Open" and len(a) == 2 and string_value(a[0]) in ("sqlite3", "sqlite"):
                 self._sqlite(f, call, a[1])  # sql.Open / gorm v1 Open("sqlite3", path)

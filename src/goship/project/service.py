@@ -39,6 +39,7 @@ class ServeSite:
     framework: str | None
     addr: Node | None
     rank: int  # lower = more likely the service's main listener
+    default: str | None = None  # address used when ``addr`` is None (gin: $PORT or :8080)
 
     @property
     def line(self) -> int:
@@ -104,6 +105,8 @@ def _site(f: GoFile, call: Node) -> ServeSite | None:
             network = string_value(a[0])
             if network is None or network.startswith("tcp"):
                 return ServeSite(f, call, "net-listen", None, a[1], 3)
+        if c.pkg == "github.com/gin-gonic/autotls" and c.name.startswith("Run"):
+            return ServeSite(f, call, "gin", "gin", None, 1, default=":443")  # Let's Encrypt
         if c.name in ("ListenAndServe", "ListenAndServeTLS") and first is not None:
             return ServeSite(f, call, "http", "net/http", first, 2)  # e.g. fvbock/endless
         return None
@@ -156,6 +159,10 @@ class Listen:
 def address(ev: Evaluator, site: ServeSite) -> Val:
     """The listen address of a serve site as a symbolic value."""
     f = site.file
+    if site.default is not None:
+        return Val(
+            text=site.default, origins=(Origin(f.rel, site.line, "listens on " + site.default),)
+        )
     if site.kind == "gin" and site.addr is None:
         origin = Origin(f.rel, site.line, "gin Engine.Run() listens on $PORT, default :8080")
         v = env_val("PORT", "8080", origin)

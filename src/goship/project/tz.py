@@ -47,7 +47,12 @@ def zone_loads(files: list[GoFile], deps: set[str], ev: Evaluator) -> list[Evide
         if not (sql or cron):
             continue
         for node in f.of("call_expression"):
-            for a in args(node):
+            call_args = args(node)
+            if sql and len(call_args) == 2 and string_value(call_args[0]) in ("loc", "_loc"):
+                zone = string_value(call_args[1])  # url.Values{}.Add("loc", "Asia/Jakarta")
+                if zone is not None and unquote(zone) not in TZ_FREE:
+                    out.append(("tzdata", f.rel, line(node), f"DSN parameter loc={zone}"))
+            for a in call_args:
                 s = string_value(a)
                 if not s:
                     continue

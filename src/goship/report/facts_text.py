@@ -8,6 +8,14 @@ from rich.table import Table
 
 from goship.project.facts import Evidence, ProjectFacts
 
+FACT_ORDER = (
+    "module", "go_version", "toolchain", "main", "framework", "port", "health_path",
+    "ca_certificates", "tzdata", "cgo", "runtime_file", "embed", "writable_path", "env_file",
+    "env", "backing_service",
+)  # fmt: skip
+YES = "[bold]yes[/]"
+NO = "[dim]no[/]"
+
 
 def _where(evidence: list[Evidence], fact: str) -> str:
     hits = [e for e in evidence if e.fact == fact]
@@ -19,81 +27,76 @@ def _where(evidence: list[Evidence], fact: str) -> str:
     return f"[dim]{escape(loc)}{more}[/]"
 
 
-def _row(table: Table, label: str, value: str, where: str = "") -> None:
-    table.add_row(f"[bold]{label}[/]", value, where)
-
-
 def _port(facts: ProjectFacts) -> str:
     s = facts.service
     if s.port is None and not s.port_env:
         return "[yellow]unknown[/]"
-    parts = [str(s.port) if s.port is not None else "?"]
     how = []
     if s.port_env:
         how.append(f"env {s.port_env}")
     if s.port_flag:
         how.append(f"flag -{s.port_flag}")
-    if s.port_source == "config":
-        how.append("config")
-    if s.port_source == "literal":
-        how.append("literal")
-    if how:
-        parts.append(f"({', '.join(how)})")
-    return escape(" ".join(parts))
+    if s.port_source in ("config", "literal"):
+        how.append(s.port_source)
+    port = str(s.port) if s.port is not None else "?"
+    return escape(f"{port} ({', '.join(how)})" if how else port)
 
 
-def render_facts(facts: ProjectFacts, console: Console) -> None:
+def _summary(facts: ProjectFacts) -> Table:
     ev = facts.evidence
     t = Table(show_header=False, box=None, pad_edge=False, padding=(0, 2, 0, 0))
-    t.add_column(no_wrap=True)
-    t.add_column()
-    t.add_column()
+    for _ in range(3):
+        t.add_column()
+
+    def row(label: str, value: str, fact: str = "") -> None:
+        t.add_row(f"[bold]{label}[/]", value, _where(ev, fact) if fact else "")
+
     go = facts.go_version or "?"
     if facts.toolchain:
         go += f" (toolchain {facts.toolchain})"
-    _row(t, "module", escape(facts.module), _where(ev, "module"))
-    _row(t, "go", escape(go), _where(ev, "go_version"))
-    for m in facts.mains:
+    row("module", escape(facts.module), "module")
+    row("go", escape(go), "go_version")
+    for i, m in enumerate(facts.mains):
         mark = "[green]serves[/]" if m.serves else "[dim]no server[/]"
-        chosen = " [bold cyan]<- service[/]" if m.package == facts.service.main else ""
-        _row(t, "main", f"{escape(m.package)} [dim]{escape(m.dir)}[/] {mark}{chosen}")
+        chosen = "  [bold cyan]<- service[/]" if m.package == facts.service.main else ""
+        row("mains" if i == 0 else "", f"{escape(m.dir)}  {mark}{chosen}")
     s = facts.service
     if s.main is None:
-        _row(
-            t,
-            "service",
-            "[yellow]not chosen[/] — pass --main with one of: " + escape(", ".join(s.candidates)),
-        )
+        dirs = [m.dir for m in facts.mains if m.package in s.candidates]
+        row("service", "[yellow]not chosen[/]: pass --main DIR, one of " + escape(", ".join(dirs)))
     else:
-        _row(t, "framework", escape(s.framework or "none"), _where(ev, "framework"))
-        _row(t, "port", _port(facts), _where(ev, "port"))
-        _row(t, "health", escape(s.health_path or "none found"), _where(ev, "health_path"))
+        row("service", escape(s.main), "main")
+        row("framework", escape(s.framework or "none"), "framework")
+        row("port", _port(facts), "port")
+        row("health", escape(s.health_path or "none found"), "health_path")
     n = facts.needs
-    yes = "[bold]yes[/]"
-    no = "[dim]no[/]"
-    _row(t, "CA certificates", yes if n.ca_certificates else no, _where(ev, "ca_certificates"))
-    tz = yes if n.tzdata else ("[dim]embedded (time/tzdata)[/]" if n.tzdata_embedded else no)
-    _row(t, "tzdata", tz, _where(ev, "tzdata"))
-    cgo = f"{yes} ({escape(', '.join(n.cgo_packages))})" if n.cgo else no
-    _row(t, "cgo", cgo, _where(ev, "cgo"))
-    _row(t, "runtime files", escape(", ".join(n.runtime_files)) or no, _where(ev, "runtime_file"))
-    _row(t, "embedded", escape(", ".join(n.embedded)) or no, _where(ev, "embed"))
+    row("CA certificates", YES if n.ca_certificates else NO, "ca_certificates")
+    tz = YES if n.tzdata else ("[dim]embedded (time/tzdata)[/]" if n.tzdata_embedded else NO)
+    row("tzdata", tz, "tzdata")
+    row("cgo", f"{YES} ({escape(', '.join(n.cgo_packages))})" if n.cgo else NO, "cgo")
+    row("runtime files", escape(", ".join(n.runtime_files)) or NO, "runtime_file")
+    row("embedded", escape(", ".join(n.embedded)) or NO, "embed")
     if n.writable_paths:
-        _row(t, "writable", escape(", ".join(n.writable_paths)), _where(ev, "writable_path"))
+        row("writable", escape(", ".join(n.writable_paths)), "writable_path")
+    if n.env_files:
+        files = escape(", ".join(n.env_files))
+        row("env files", f"{files} [dim](supply at deploy time, do not bake in)[/]", "env_file")
     env = ", ".join(f"{e.name}={e.default}" if e.default is not None else e.name for e in facts.env)
-    _row(t, "env", escape(env) or no, _where(ev, "env"))
-    _row(
-        t,
-        "backing services",
-        escape(", ".join(facts.backing_services)) or no,
-        _where(ev, "backing_service"),
-    )
-    console.print(t)
+    row("env", escape(env) or NO, "env")
+    row("backing services", escape(", ".join(facts.backing_services)) or NO, "backing_service")
+    return t
+
+
+def render_facts(facts: ProjectFacts, console: Console) -> None:
+    """Summary table, warnings, then every piece of evidence as file:line."""
+    console.print(_summary(facts))
     for w in facts.warnings:
         console.print(f"[yellow]warning:[/] {escape(w)}")
-    if ev:
-        console.print()
-        console.print("[bold]evidence[/]")
-        for e in ev:
-            loc = f"{e.file}:{e.line}" if e.line else e.file
-            console.print(f"  [cyan]{e.fact:<16}[/] {escape(loc):<28} {escape(e.detail)}")
+    if not facts.evidence:
+        return
+    console.print()
+    console.print("[bold]evidence[/]")
+    rank = {f: i for i, f in enumerate(FACT_ORDER)}
+    for e in sorted(facts.evidence, key=lambda e: rank.get(e.fact, len(rank))):
+        loc = f"{e.file}:{e.line}" if e.line else e.file
+        console.print(f"  [cyan]{e.fact:<16}[/] {escape(loc):<28} {escape(e.detail)}")
