@@ -1,0 +1,112 @@
+"""``goship scan TARGET``: known vulnerabilities in Go binaries, projects and images."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from goship.errors import FindingsError, UsageError
+from goship.report.output import console, emit_json
+from goship.vuln.findings import FAIL_ON
+from goship.vuln.osvdb import open_db
+from goship.vuln.render import render_sarif, render_text
+from goship.vuln.scan import ScanOptions, run_scan
+from goship.vuln.write import write_atomic
+
+
+@click.command("scan")
+@click.argument("target", required=False)
+@click.option(
+    "--db",
+    "db",
+    metavar="PATH|URL",
+    help="Vulnerability data: a Go vulndb directory (index layout or flat OSV files), a zip, "
+    "or a URL. Default: $GOSHIP_VULNDB, else the online Go vulnerability database.",
+)
+@click.option("--update-db", is_flag=True, help="Revalidate the cached online database now.")
+@click.option("--offline", is_flag=True, help="Never use the network; use the cache as it is.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to FILE.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default="any",
+    show_default=True,
+    help="Exit 1 when a finding at or above this severity has its vulnerable code in the "
+    "binary. Go advisories carry no severity: unknown counts as high.",
+)
+@click.option("--strict", is_flag=True, help="Let findings with called=no trip the gate too.")
+@click.option(
+    "--stale-days",
+    type=click.IntRange(min=1),
+    default=7,
+    show_default=True,
+    help="Warn when the vulnerability data is older than this.",
+)
+def scan_command(
+    target: str | None,
+    db: str | None,
+    update_db: bool,
+    offline: bool,
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    strict: bool,
+    stale_days: int,
+) -> None:
+    """Scan TARGET for known vulnerabilities of its Go modules and standard library.
+
+    TARGET: a Go binary, a directory of binaries, a Go project (built first with
+    `go build -trimpath`), or an image: OCI layout directory, OCI/docker archive,
+    docker-daemon:NAME or a registry reference. Each finding says whether the vulnerable
+    functions are present in the binary (called: yes/no/unknown, read from the pclntab, which
+    survives -s -w). Findings with called=no are shown but only trip --fail-on with --strict.
+
+    Exit codes: 0 no gate-tripping finding, 1 gate tripped, 2 bad input, 3 database unreachable.
+    """
+    options = ScanOptions(
+        db=db,
+        update_db=update_db,
+        offline=offline,
+        stale_after=timedelta(days=stale_days),
+        fail_on=fail_on,
+        strict=strict,
+    )
+    if target is None:
+        if not update_db:
+            raise UsageError("give a TARGET to scan", "goship scan ./app, or --update-db alone")
+        info = open_db(db, update=True, offline=offline).info
+        when = f"updated {info.modified:%Y-%m-%d %H:%M} UTC" if info.modified else "age unknown"
+        click.echo(f"vulnerability data: {info.source}, {when}")
+        return
+    report = run_scan(target, options)
+    if fmt == "text":
+        if output is not None:
+            out = console()
+            with out.capture() as cap:
+                render_text(report, out)
+            write_atomic(output, cap.get().encode())
+        else:
+            render_text(report, console())
+    else:
+        doc = report.to_json() if fmt == "json" else render_sarif(report)
+        if output is not None:
+            write_atomic(output, (json.dumps(doc, indent=2) + "\n").encode())
+        else:
+            emit_json(doc)
+    tripping = report.tripping
+    if tripping:
+        ids = ", ".join(sorted({f.id for f in tripping})[:10])
+        raise FindingsError(
+            f"{len(tripping)} finding(s) trip --fail-on {fail_on}: {ids}",
+            "upgrade the modules to their fixed versions (or rebuild with a newer Go)",
+        )
