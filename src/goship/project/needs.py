@@ -147,6 +147,9 @@ class FileRules:
             return
         v = self.ev.eval(f, node)
         origin = Origin(f.rel, line(call), text(call).split("\n")[0][:120])
+        if v.text is None and as_dir and self._is_basename(f, node):
+            self.out.writable.append(Found(".", origin))  # a bare file name: the working dir
+            return
         if v.text is None:
             self.out.unresolved.append((kind, origin))
             return
@@ -218,8 +221,23 @@ class FileRules:
             web and n == "File" and len(a) == 2 and f.imports_path("github.com/labstack/echo")
         ):
             self._add("runtime", f, call, a[1])
+        elif web and n in ("SaveUploadedFile", "SaveFile") and len(a) == 2:
+            self._add("writable", f, call, a[1], as_dir=True)  # gin / fiber uploads
         elif web and n in ("File", "SendFile") and len(a) == 1:
             self._add("runtime", f, call, a[0])
+
+    def _is_basename(self, f: GoFile, node: Node) -> bool:
+        """``filepath.Base(x)`` (directly or through a variable): a name with no directory."""
+        nodes = [node]
+        if node.type == "identifier":
+            nodes = [a.value for a in self.ev.idx.lookup(f, node, text(node)) if a.kind == "expr"]
+        for n in nodes:
+            c = callee(f, n) if n.type == "call_expression" else None
+            if c is None or c.kind != "pkg" or c.pkg not in ("path/filepath", "path"):
+                return False
+            if c.name != "Base":
+                return False
+        return bool(nodes)
 
     def _sqlite(self, f: GoFile, call: Node, dsn: Node) -> None:
         v = self.ev.eval(f, dsn)
