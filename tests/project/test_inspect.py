@@ -302,3 +302,13 @@ def test_text_output_shows_evidence(
     assert run(["inspect", str(root)]) == 0
     out = capsys.readouterr().out
     assert "net/http" in out and "8080" in out and "main.go:15" in out and "/healthz" in out
+
+
+def test_go_version_newer_than_toolchain(
+    go_module: GoModule, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = go_module({"main.go": "package main\n\nfunc main() {}\n"}, go="1.99")
+    monkeypatch.setenv("GOTOOLCHAIN", "local")
+    assert run(["inspect", str(root)]) == 3
+    err = capsys.readouterr().err
+    assert "newer Go" in err and "1.99" in err

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from goship.errors import ProjectError
+from goship.errors import EnvironmentMissingError, ProjectError
 from goship.gobuild.toolchain import run_go
 
 
@@ -161,6 +161,7 @@ def list_packages(
     args.extend(patterns)
     res = run_go(args, cwd=root, env=go_env(tags))
     if res.returncode != 0 and not res.stdout.strip():
+        raise_toolchain_error(res.stderr)
         raise ProjectError(
             "`go list` failed: " + _first_lines(res.stderr),
             "fix go.mod (try `go mod tidy`) and check that `go build ./...` works",
@@ -170,6 +171,22 @@ def list_packages(
     except json.JSONDecodeError as exc:  # pragma: no cover - defensive
         raise ProjectError(f"cannot read `go list` output: {exc}") from exc
     return pkgs
+
+
+_NEWER_GO = re.compile(r"requires go >= (\S+)|toolchain not available|download go\S* for")
+
+
+def raise_toolchain_error(stderr: str) -> None:
+    """The project needs a newer Go than the one installed: environment missing (exit 3)."""
+    m = _NEWER_GO.search(stderr)
+    if m is None:
+        return
+    need = f"Go {m.group(1).rstrip(';')}" if m.group(1) else "a newer Go toolchain"
+    raise EnvironmentMissingError(
+        "the project needs a newer Go than the one installed: " + _first_lines(stderr, 3),
+        f"install {need} (https://go.dev/dl), or let go download it: GOTOOLCHAIN=auto "
+        "with access to the Go module proxy",
+    )
 
 
 def _first_lines(text: str, n: int = 8) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from goship.errors import ProjectError
 from goship.gobuild.toolchain import run_go
+from goship.project.golist import raise_toolchain_error
 
 _NO_GOMOD_HINT = "run `go mod init <module path>` in the service's directory"
 
@@ -77,6 +78,7 @@ class Layout:
 def _go_json(args: list[str], cwd: Path, what: Path) -> dict[str, Any]:
     res = run_go(args, cwd=cwd)
     if res.returncode != 0:
+        raise_toolchain_error(res.stderr)
         msg = res.stderr.strip() or res.stdout.strip() or f"`go {' '.join(args)}` failed"
         raise ProjectError(
             f"{what.name} does not parse: {msg}",
