@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (expected facts read best one case per block)
 """Check ``goship inspect`` against real public Go services (a script, not a test: it needs
 checkouts fetched from GitHub, which the test suite must not do).
 

@@ -206,3 +206,38 @@ def test_port_of(text: str, port: int | None) -> None:
 def test_autotls_listens_on_443() -> None:
     src = 'package main\nimport (\n"github.com/gin-gonic/autotls"\n"github.com/gin-gonic/gin"\n)\nfunc main() { r := gin.Default(); autotls.Run(r, "example.com") }'
     assert listen(src)[:3] == (443, None, "literal")
+
+
+def test_urfave_cli_flag_with_env() -> None:
+    src = """package main
+import (
+\t"net/http"
+\t"github.com/urfave/cli/v2"
+)
+func main() {
+\tapp := &cli.App{
+\t\tFlags: []cli.Flag{
+\t\t\t&cli.StringFlag{Name: "listen", Value: ":8765", EnvVars: []string{"LISTEN_ADDR"}},
+\t\t},
+\t\tAction: func(c *cli.Context) error { return http.ListenAndServe(c.String("listen"), nil) },
+\t}
+\t_ = app
+}
+"""
+    assert listen(src) == (8765, "LISTEN_ADDR", "env", "listen")
+
+
+def test_env_method_wrapper() -> None:
+    src = """package main
+import (
+\t"net/http"
+\t"os"
+)
+type env struct{}
+func (env) getenv(k, d string) string { if v := os.Getenv(k); v != "" { return v }; return d }
+func main() {
+\tvar e env
+\thttp.ListenAndServe(":"+e.getenv("SVC_PORT", "8766"), nil)
+}
+"""
+    assert listen(src) == (8766, "SVC_PORT", "env", None)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from goship.project.cliflags import cli_flags
 from goship.project.configsrc import (
     ENVCONFIG,
     TAG_ENV_LIBS,
@@ -43,12 +44,20 @@ def env_reads(
                 continue
             if c.kind == "pkg" and (c.pkg, c.name) in ENV_READERS:
                 out.extend(_direct(idx, ev, f, call))
-            elif (c.kind == "local" and (f.package, c.name) in idx.wrappers) or (
-                c.kind == "pkg" and (c.pkg, c.name) in idx.wrappers
+            elif (
+                (c.kind == "local" and (f.package, c.name) in idx.wrappers)
+                or (c.kind == "pkg" and (c.pkg, c.name) in idx.wrappers)
+                or (c.kind == "method" and idx.method_wrapper(c.name, f.package) is not None)
             ):
                 v = ev.call(f, call)
                 if v.env:
                     out.append(EnvRead(v.env, v.env_default, f.rel, line(call), _detail(call)))
+    for flag in cli_flags(files):
+        default = ev.eval(flag.file, flag.default).text if flag.default is not None else None
+        for name in flag.envs:
+            out.append(
+                EnvRead(name, default, flag.file.rel, flag.line, f"urfave/cli flag {flag.name!r}")
+            )
     out.extend(_viper_envs(ev, viper))
     out.extend(_tag_envs(idx, files))
     return out

@@ -14,6 +14,7 @@ from tree_sitter import Node
 
 from goship.project.syntax import GoFile, args, callee, scope_of, string_value, text
 
+METHOD = "#method"  # package key of env-reading methods in ProjectIndex.wrappers
 ENV_READERS = {("os", "Getenv"), ("os", "LookupEnv"), ("syscall", "Getenv")}
 FLAG_PKGS = frozenset({"flag", "github.com/spf13/pflag"})
 FLAG_VAR_FUNCS = frozenset(
@@ -225,14 +226,18 @@ class ProjectIndex:
 
     # -- env-reading helpers ------------------------------------------------------------
     def _find_wrappers(self) -> None:
+        decls = list(self.funcs.items())
+        for name, ms in self.methods.items():
+            if len(ms) == 1:  # methods are matched by name: only unambiguous ones
+                decls.append(((METHOD, name), ms[0]))
         for _round in range(3):
             changed = False
-            for (pkg, name), (f, fn) in self.funcs.items():
-                if (pkg, name) in self.wrappers:
+            for key, (f, fn) in decls:
+                if key in self.wrappers:
                     continue
                 w = self._wrapper_of(f, fn)
                 if w is not None:
-                    self.wrappers[(pkg, name)] = w
+                    self.wrappers[key] = w
                     changed = True
             if not changed:
                 return
@@ -249,6 +254,8 @@ class ProjectIndex:
                 key_arg = 0
             elif c.kind == "local" and (f.package, c.name) in self.wrappers:
                 key_arg = self.wrappers[(f.package, c.name)].key
+            elif c.kind == "method" and (mw := self.method_wrapper(c.name, f.package)):
+                key_arg = mw.key
             else:
                 continue
             a = args(call)
@@ -257,6 +264,15 @@ class ProjectIndex:
                 rest = [i for i in range(len(params)) if i != key and params[i] != "_"]
                 return Wrapper(key, rest[0] if rest else None)
         return None
+
+    def method_wrapper(self, name: str, caller_pkg: str) -> Wrapper | None:
+        """An env-reading method called ``name`` — trusted from another package only when its
+        name says so (``Getenv``), since ``x.Get("k")`` is usually something else."""
+        w = self.wrappers.get((METHOD, name))
+        if w is None:
+            return None
+        decl_pkg = self.methods[name][0][0].package
+        return w if decl_pkg == caller_pkg or "env" in name.lower() else None
 
     # -- queries --------------------------------------------------------------------------
     def top_level(self, f: GoFile) -> tuple[list[int], list[Node]]:

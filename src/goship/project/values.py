@@ -13,8 +13,9 @@ from dataclasses import replace
 
 from tree_sitter import Node
 
+from goship.project.cliflags import CliFlag, cli_flags, flag_lookup
 from goship.project.configsrc import VIPER_GETTERS, ViperInfo, env_from_tags, is_viper_call
-from goship.project.index import ENV_READERS, FLAG_PKGS, Assign, ProjectIndex
+from goship.project.index import ENV_READERS, FLAG_PKGS, METHOD, Assign, ProjectIndex
 from goship.project.symval import (
     HOLE,
     UNKNOWN,
@@ -85,6 +86,7 @@ class Evaluator:
         self.viper = viper
         self.envconfig_prefix = envconfig_prefix
         self._active: set[tuple[str, int, int, str]] = set()
+        self._cli: list[CliFlag] | None = None
         self._bindings: dict[tuple[str, int], list[tuple[GoFile, Node]]] = {}
 
     def eval(self, f: GoFile, node: Node | None, depth: int = 0) -> Val:
@@ -225,6 +227,18 @@ class Evaluator:
             and any(f.imports_path(p) for p in (*FLAG_PKGS, "github.com/spf13/cobra"))
         ):
             return self._flag(f, node, a)
+        if self._cli is None:
+            self._cli = cli_flags(self.idx.files)
+        cli = flag_lookup(self._cli, f, node)
+        if cli is not None:
+            dflt = self.eval(cli.file, cli.default, depth) if cli.default is not None else UNKNOWN
+            where = Origin(cli.file.rel, cli.line, f"flag {cli.name!r}")
+            v = replace(dflt, flag=cli.name, origins=(*dflt.origins, where))
+            if cli.envs:
+                v = replace(v, env=cli.envs[0], env_default=dflt.text, tmpl=HOLE)
+            return v
+        if self.idx.method_wrapper(c.name, f.package) is not None:
+            return self._own_function(METHOD, c.name, node, f, a, origin, depth)
         methods = self.idx.methods.get(c.name, [])
         if len(methods) == 1:
             mf, m = methods[0]
