@@ -205,3 +205,14 @@ def test_umoci_image_round_trips_through_registry(registry: LocalRegistry, tmp_p
     pulled = tmp_path / "pulled"
     _run(skopeo, "copy", "--src-tls-verify=false", remote, f"oci:{pulled}:v1")
     assert "v1" in _run(umoci, "ls", "--layout", str(pulled)).split()
+
+
+def test_engine_finds_unlabelled_test_repo_images(
+    docker_engine: DockerEngine, hello_image: str
+) -> None:
+    """Tags a build adds by itself (e.g. sha-<commit>) are cleaned up via the repo name."""
+    extra = f"goship-test/untracked:{uuid.uuid4().hex[:8]}"
+    docker_engine.run(["tag", hello_image, extra])
+    assert extra in docker_engine.test_repo_images()
+    docker_engine.run(["rmi", extra])
+    assert extra not in docker_engine.test_repo_images()

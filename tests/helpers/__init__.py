@@ -4,7 +4,7 @@
 anywhere under ``tests/`` write ``from helpers import build_go_program``.
 """
 
-from helpers.docker import TEST_LABEL, TEST_LABEL_KEY, DockerEngine, docker_cli
+from helpers.docker import TEST_LABEL, TEST_LABEL_KEY, TEST_REPO, DockerEngine, docker_cli
 from helpers.env import in_ci, require_tool, tool_report, tools_bin, unavailable
 from helpers.gotools import build_go_program, go_binary, go_env, write_go_module
 from helpers.net import free_port, wait_http
@@ -13,6 +13,7 @@ from helpers.registry import LocalRegistry, start_registry
 __all__ = [
     "TEST_LABEL",
     "TEST_LABEL_KEY",
+    "TEST_REPO",
     "DockerEngine",
     "LocalRegistry",
     "build_go_program",

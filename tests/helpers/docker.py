@@ -3,8 +3,9 @@
 Everything a test creates must carry :data:`TEST_LABEL` (``engine.label_args`` gives the
 ``--label`` flags for ``docker run/create/build/volume create/network create``); images that
 cannot be labelled (``docker load``, ``docker tag``) are registered with
-:meth:`DockerEngine.track_image`. :meth:`DockerEngine.cleanup` removes all of it and runs as
-the ``docker_engine`` fixture's finalizer.
+:meth:`DockerEngine.track_image` or named under ``goship-test/``.
+:meth:`DockerEngine.cleanup` removes all of it and runs as the ``docker_engine`` fixture's
+finalizer.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 
 TEST_LABEL_KEY = "goship.test"
 TEST_LABEL = f"{TEST_LABEL_KEY}=1"
+# Name test images goship-test/<name>:<tag>; every image in that namespace is removed too.
+TEST_REPO = "goship-test"
 
 # Debian's docker.io client builds with BuildKit without the buildx plugin; prefer it over
 # another client that may lack buildx.
@@ -93,6 +96,16 @@ class DockerEngine:
         proc = self.run([*listing, "--filter", f"label={selector}"], check=False, timeout=60)
         return sorted(set(proc.stdout.split()))
 
+    def test_repo_images(self) -> list[str]:
+        """Every ``repo:tag`` under :data:`TEST_REPO` (e.g. tags a build added by itself)."""
+        proc = self.run(
+            ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "--filter",
+             f"reference={TEST_REPO}/*"],
+            check=False,
+            timeout=60,
+        )  # fmt: skip
+        return sorted(ref for ref in proc.stdout.split() if not ref.endswith(":<none>"))
+
     def leftovers(self, selector: str = TEST_LABEL_KEY) -> dict[str, list[str]]:
         """Labelled containers, volumes and networks still present (images excluded:
         test images are expected to live until the session ends)."""
@@ -113,7 +126,7 @@ class DockerEngine:
             self.run(["network", "rm", *networks], check=False, timeout=120)
         images = self._ids("images", selector)
         if selector == TEST_LABEL_KEY:
-            images += self.tracked_images
+            images += self.tracked_images + self.test_repo_images()
             self.tracked_images = []
         if images:
             self.run(["rmi", "-f", *images], check=False, timeout=120)
