@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from goship.errors import ProjectError, UsageError
+from goship.errors import GoshipError, ProjectError, UsageError
 from goship.gobuild.toolchain import find_go
 from goship.project.assemble import MainInfo, assemble, rel_dir
 from goship.project.configsrc import ViperInfo, envconfig_prefixes
@@ -42,16 +42,26 @@ def inspect_project(
             NO_MAIN.format(path=path), "pass the directory of a module with a main package"
         )
     parsed = _parse(layout, mains, by_path, check_syntax=not compile_check)
-    idx = ProjectIndex.build([f for files in parsed.values() for f in files])
-    prefixes = {p for p, _, _ in envconfig_prefixes(idx, idx.files)}
-    ev = Evaluator(
-        idx, ViperInfo.collect(idx, idx.files), prefixes.pop() if len(prefixes) == 1 else ""
-    )
-    infos = [_main_info(m, by_path, parsed, idx) for m in mains]
-    chosen, candidates, warn = _choose(infos, main, layout)
-    warnings.extend(warn)
-    scope = [chosen] if chosen else [i for i in infos if i.pkg.import_path in candidates] or infos
-    return assemble(layout, infos, chosen, candidates, scope, by_path, ev, tags or "", warnings)
+    try:
+        idx = ProjectIndex.build([f for files in parsed.values() for f in files])
+        prefixes = {p for p, _, _ in envconfig_prefixes(idx, idx.files)}
+        viper = ViperInfo.collect(idx, idx.files)
+        ev = Evaluator(idx, viper, prefixes.pop() if len(prefixes) == 1 else "")
+        infos = [_main_info(m, by_path, parsed, idx) for m in mains]
+        chosen, candidates, warn = _choose(infos, main, layout)
+        warnings.extend(warn)
+        scope = [chosen] if chosen else [i for i in infos if i.pkg.import_path in candidates]
+        return assemble(
+            layout, infos, chosen, candidates, scope or infos, by_path, ev, tags or "", warnings
+        )
+    except GoshipError:
+        raise
+    except (RecursionError, LookupError, ValueError, TypeError, AttributeError) as exc:
+        # A bug in a rule must not end in a traceback; say what to report instead.
+        raise ProjectError(
+            f"goship could not analyse {path}: {type(exc).__name__}: {exc}",
+            "this is a goship bug; please report it with the file layout of the project",
+        ) from exc
 
 
 def _parse(
