@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import goship
+from goship.gobuild.sourcehash import cacheable_root, stat_key, tree_digest
 from goship.gobuild.toolchain import find_go
 from goship.project.facts import ProjectFacts
 
@@ -44,7 +45,6 @@ _SUFFIXES = frozenset(
         ".syso",
     }
 )
-_SKIP_DIRS = frozenset({".git", "node_modules", ".hg", ".svn"})
 _ENV_KEYS = (
     "GOFLAGS",
     "GOOS",
@@ -56,60 +56,32 @@ _ENV_KEYS = (
     "GOTOOLCHAIN",
     "CC",
 )
-_MAX_HASHED = 4 << 20
-
-
-def _cacheable(root: Path) -> bool:
-    if not (root / "go.mod").is_file():
-        return False
-    return not any((p / "go.work").is_file() for p in root.parents)
-
-
-def _stat_key(path: Path) -> str:
-    st = path.stat()
-    return f"{st.st_size}:{st.st_mtime_ns}"
 
 
 def _analysis_fingerprint() -> str:
     pkg = Path(__file__).resolve().parent.parent / "project"
     parts = [goship.__version__]
     for f in sorted(pkg.glob("*.py")):
-        parts.append(f"{f.name}:{_stat_key(f)}")
+        parts.append(f"{f.name}:{stat_key(f)}")
     return "|".join(parts)
 
 
 def fact_key(root: Path, main: str | None, tags: str) -> str | None:
     """The cache key for ``root``, or None when it must not be cached."""
-    if os.environ.get("GOSHIP_NO_FACT_CACHE") or not _cacheable(root):
+    if os.environ.get("GOSHIP_NO_FACT_CACHE") or not cacheable_root(root):
         return None
-    h = hashlib.sha256()
     go = find_go()
     header = {
         "format": FORMAT,
         "root": str(root.resolve()),
         "main": main,
         "tags": tags,
-        "go": f"{go}:{_stat_key(Path(go))}",
+        "go": f"{go}:{stat_key(Path(go))}",
         "env": {k: os.environ.get(k) for k in _ENV_KEYS},
         "analysis": _analysis_fingerprint(),
+        "tree": tree_digest(root, _SUFFIXES),
     }
-    h.update(json.dumps(header, sort_keys=True).encode())
-    for dirpath, dirnames, filenames in os.walk(root):
-        if "oci-layout" in filenames and dirpath != str(root):
-            dirnames[:] = []
-            continue
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if path.suffix not in _SUFFIXES or not path.is_file():
-                continue
-            rel = path.relative_to(root).as_posix()
-            h.update(f"\0{rel}\0".encode())
-            if path.stat().st_size > _MAX_HASHED:
-                h.update(_stat_key(path).encode())
-            else:
-                h.update(hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()
+    return hashlib.sha256(json.dumps(header, sort_keys=True).encode()).hexdigest()
 
 
 def cached_facts(
@@ -123,18 +95,41 @@ def cached_facts(
     key = fact_key(root, main, tags)
     if key is None:
         return analyse()
-    record = cache_dir / f"{key}.json"
+    hit = _read(cache_dir / f"{key}.json")
+    if hit is not None:
+        return hit
+    facts = analyse()
+    _write(cache_dir / f"{key}.json", facts)
+    _write(cache_dir / f"last-{_last_name(root, main, tags)}.json", facts)
+    return facts
+
+
+def last_facts(root: Path, main: str | None, tags: str, cache_dir: Path) -> ProjectFacts | None:
+    """The facts of the previous analysis of this project (any source version), used to start
+    compiling while the current source is analysed; None when there is none."""
+    if os.environ.get("GOSHIP_NO_FACT_CACHE"):
+        return None
+    return _read(cache_dir / f"last-{_last_name(root, main, tags)}.json")
+
+
+def _last_name(root: Path, main: str | None, tags: str) -> str:
+    text = json.dumps([str(root.resolve()), main, tags])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _read(record: Path) -> ProjectFacts | None:
     try:
         return ProjectFacts.from_json(json.loads(record.read_text()))
     except (OSError, ValueError, KeyError, TypeError):
-        pass
-    facts = analyse()
+        return None
+
+
+def _write(record: Path, facts: ProjectFacts) -> None:
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=cache_dir)
+        record.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=record.parent)
         with os.fdopen(fd, "w") as fh:
             json.dump(facts.to_json(), fh)
         os.replace(tmp, record)
     except OSError:
         pass  # a cache that cannot be written is not an error
-    return facts

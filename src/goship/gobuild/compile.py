@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from goship.errors import EnvironmentMissingError, GoshipError, ProjectError
+from goship.gobuild.bincache import BinaryCache, binary_key, tree_key
 from goship.gobuild.cgo import CgoPlan
 from goship.gobuild.elfcheck import check_binary
 from goship.gobuild.ldflags import sanitize_goflags
@@ -54,6 +55,7 @@ class CompileRequest:
     cgo: CgoPlan
     out_dir: Path
     display: str = ""  # import path for messages (defaults to ``package``)
+    cache_dir: Path | None = None  # binary cache (see bincache); None = always compile
 
     @property
     def label(self) -> str:
@@ -156,8 +158,10 @@ def _fail(req: CompileRequest, platform: Platform, stderr: str) -> GoshipError:
     )
 
 
-def compile_one(req: CompileRequest, platform: Platform) -> Binary:
-    """Build ``req`` for one platform into ``out_dir/<slug>/<name>`` and check the ELF."""
+def compile_one(req: CompileRequest, platform: Platform, tree: str | None = None) -> Binary:
+    """Build ``req`` for one platform into ``out_dir/<slug>/<name>`` and check the ELF.
+
+    ``tree`` is the source digest for the binary cache (None: no cache)."""
     started = time.monotonic()
     out_dir = req.out_dir / platform.slug
     try:
@@ -169,9 +173,15 @@ def compile_one(req: CompileRequest, platform: Platform) -> Binary:
         ) from exc
     out = out_dir / req.name
     out.unlink(missing_ok=True)
-    result = run_go(_go_args(req, out), cwd=req.root, env=build_env(platform, req.cgo))
-    if result.returncode != 0 or not out.is_file():
-        raise _fail(req, platform, result.stderr or result.stdout)
+    env = build_env(platform, req.cgo)
+    cache = BinaryCache(req.cache_dir) if req.cache_dir and tree and not req.cgo.enabled else None
+    key = binary_key(tree or "", _go_args(req, Path("OUT")), env, req.package) if cache else ""
+    if cache is None or not cache.fetch(key, out):
+        result = run_go(_go_args(req, out), cwd=req.root, env=env)
+        if result.returncode != 0 or not out.is_file():
+            raise _fail(req, platform, result.stderr or result.stdout)
+        if cache is not None:
+            cache.store(key, out)
     info = check_binary(out, platform, require_static=not req.cgo.enabled)
     data = out.read_bytes()
     return Binary(
@@ -189,10 +199,12 @@ def compile_all(req: CompileRequest, on_event: EventHook | None = None) -> list[
     """Build every platform (in parallel, at most one job per core) and return the binaries in
     platform order. The first failure (in platform order) is raised after all jobs stopped."""
 
+    tree = tree_key(req.root) if req.cache_dir else None
+
     def job(platform: Platform) -> Binary:
         if on_event:
             on_event(platform, "start")
-        binary = compile_one(req, platform)
+        binary = compile_one(req, platform, tree)
         if on_event:
             on_event(platform, "done")
         return binary
