@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from goship.commands.build import build_command
+from goship.commands.init import init_command
 from goship.commands.inspect import inspect_command
 from goship.commands.scan import scan_command
 
@@ -17,4 +18,5 @@ COMMANDS: list[click.Command] = [
     inspect_command,
     build_command,
     scan_command,
+    init_command,
 ]
