@@ -312,3 +312,24 @@ def test_go_version_newer_than_toolchain(
     assert run(["inspect", str(root)]) == 3
     err = capsys.readouterr().err
     assert "newer Go" in err and "1.99" in err
+
+
+def test_server_started_from_a_command_variable(go_module: GoModule) -> None:
+    """cobra-style: the server starts from a func literal in a package-level variable."""
+    cmds = """
+    package cmd
+    import "example.com/svc/internal/server"
+    type Command struct{ Run func() error }
+    var serveCmd = &Command{Run: func() error { return server.Serve() }}
+    func Execute() error { return serveCmd.Run() }
+    """
+    server = """
+    package server
+    import "net/http"
+    func Serve() error { return http.ListenAndServe(":8877", nil) }
+    """
+    main = 'package main\nimport "example.com/svc/cmd"\nfunc main() { _ = cmd.Execute() }\n'
+    root = go_module({"cmd/root.go": cmds, "internal/server/server.go": server, "main.go": main})
+    facts = inspect(root)
+    assert facts.mains[0].serves is True
+    assert facts.service.port == 8877

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from tree_sitter import Node
 
 from goship.project.index import ProjectIndex
-from goship.project.syntax import GoFile, args, callee, line, string_value, text
+from goship.project.syntax import GoFile, args, callee, line, scope_of, string_value, text
 from goship.project.values import UNKNOWN, Evaluator, Origin, Val, env_val, port_of
 
 GIN = "github.com/gin-gonic/gin"
@@ -318,12 +318,17 @@ def health_route(found: list[Route]) -> Route | None:
 def reachable_names(
     idx: ProjectIndex, main_files: list[GoFile], dep_files: list[GoFile]
 ) -> set[str]:
-    """Names of functions a main may call: tokens of the main package, then of the bodies
-    of own functions with those names, to a fixed point (an over-approximation)."""
+    """Names of functions a main may call: tokens of the main package and of package-level
+    variable initializers (they run on import: cobra commands live there), then of the
+    bodies of own functions with those names, to a fixed point (an over-approximation)."""
     words = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
     names: set[str] = set()
     for f in main_files:
         names.update(w.decode() for w in words.findall(f.src))
+    for f in dep_files:
+        for spec in f.of("var_spec"):
+            if spec.text and scope_of(spec) is None:
+                names.update(w.decode() for w in words.findall(spec.text))
     bodies: dict[str, list[bytes]] = {}
     for f in dep_files:
         for fn in [*f.of("function_declaration"), *f.of("method_declaration")]:
