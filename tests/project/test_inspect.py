@@ -333,3 +333,19 @@ def test_server_started_from_a_command_variable(go_module: GoModule) -> None:
     facts = inspect(root)
     assert facts.mains[0].serves is True
     assert facts.service.port == 8877
+
+
+def test_without_c_compiler_type_errors_are_still_found(
+    go_module: GoModule, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from goship.project import golist
+
+    monkeypatch.setattr(golist, "has_c_compiler", lambda: False)
+    src = 'package main\n\n// int one() { return 1; }\nimport "C"\nimport "fmt"\n\nfunc main() { fmt.Println(C.one()) }\n'
+    facts = inspect(go_module({"main.go": src, "pure/p.go": "package pure\n"}, sub="a"))
+    assert facts.needs.cgo is True  # cgo files still seen
+    assert any("cgo" in w for w in facts.warnings)
+    bad = go_module({"main.go": "package main\n\nfunc main() {\n\tundefinedThing()\n}\n"}, sub="b")
+    with pytest.raises(ProjectError) as exc:
+        inspect(bad)
+    assert "undefinedThing" in exc.value.message

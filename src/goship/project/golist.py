@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,17 +132,25 @@ def _clean_goflags(value: str) -> str:
     return " ".join(tok for tok in value.split() if not tok.lstrip("-").startswith("mod="))
 
 
-def go_env(tags: str | None = None) -> dict[str, str]:
+def go_env(cgo: bool = True) -> dict[str, str]:
     """Environment for analysis calls: Linux view of the code, cgo files visible."""
     return {
         "GOFLAGS": _clean_goflags(os.environ.get("GOFLAGS", "")),
         "GOOS": "linux",
-        "CGO_ENABLED": "1",
+        "CGO_ENABLED": "1" if cgo else "0",
         "GO111MODULE": "on",
     }
 
 
-_CGO_ENV_ERR = re.compile(r"C compiler|cgo: |gcc|clang|exec: \"(gcc|cc|clang)\"")
+def has_c_compiler() -> bool:
+    """A C compiler go would use for cgo ($CC, gcc, clang, cc)."""
+    cc = os.environ.get("CC", "").split()
+    return any(shutil.which(c) for c in [*cc[:1], "gcc", "clang", "cc"])
+
+
+_CGO_ENV_ERR = re.compile(
+    r'C compiler "|exec: "(gcc|cc|clang)"|cgo: (cannot|exec)|build constraints exclude all Go files'
+)
 
 
 def is_environment_error(err: PackageError) -> bool:
@@ -152,14 +161,35 @@ def is_environment_error(err: PackageError) -> bool:
 def list_packages(
     root: Path, patterns: tuple[str, ...], tags: str | None = None, compile_check: bool = True
 ) -> list[Package]:
-    """Run ``go list`` once and return every package (own and dependencies)."""
+    """Run ``go list`` once and return every package (own and dependencies).
+
+    Without a C compiler, cgo code cannot be compiled: the package facts still come from a
+    cgo-enabled listing, and the type check runs in a second listing with cgo off.
+    """
+    cc = has_c_compiler()
+    pkgs = _list(root, patterns, tags, export=compile_check and cc, cgo=True)
+    if compile_check and not cc:
+        checked = {p.import_path: p for p in _list(root, patterns, tags, export=True, cgo=False)}
+        for p in pkgs:
+            c = checked.get(p.import_path)
+            if p.own and c is not None:
+                p.error = p.error or c.error
+                p.deps_errors = p.deps_errors or c.deps_errors
+            elif p.own and p.cgo_files and p.error is None:
+                p.error = PackageError("", "cgo: cannot compile without a C compiler")
+    return pkgs
+
+
+def _list(
+    root: Path, patterns: tuple[str, ...], tags: str | None, export: bool, cgo: bool
+) -> list[Package]:
     args = ["list", "-e", "-json", "-deps"]
-    if compile_check:
+    if export:
         args.append("-export")
     if tags:
         args.append("-tags=" + tags)
     args.extend(patterns)
-    res = run_go(args, cwd=root, env=go_env(tags))
+    res = run_go(args, cwd=root, env=go_env(cgo))
     if res.returncode != 0 and not res.stdout.strip():
         raise_toolchain_error(res.stderr)
         raise ProjectError(
