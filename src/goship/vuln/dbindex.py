@@ -18,7 +18,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,9 @@ MAX_ZIP_ENTRIES = 200_000
 
 
 def rfc3339(ts: datetime) -> str:
-    return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC RFC 3339 with a four-digit year (``strftime("%Y")`` drops the zeros of year 1)."""
+    ts = ts.astimezone(UTC)
+    return f"{ts.year:04d}-{ts:%m-%dT%H:%M:%S}Z"
 
 
 def non_superseded_fix(ranges: Iterable[Range]) -> str:
