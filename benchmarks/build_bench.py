@@ -1,0 +1,166 @@
+"""Benchmark: warm `goship build` vs plain `go build` with the same flags, image size vs the
+stripped binary, and 2-arch vs 1-arch wall time.
+
+For each bundled example (copied to a temp dir, so no git and epoch 0), after one untimed run
+of everything to warm the Go build cache and goship's caches, this one run times:
+
+* `go build -trimpath -buildvcs=false -ldflags "-s -w -buildid=" -o BIN .` with
+  CGO_ENABLED=0 (the floor: exactly the compile goship runs),
+* `goship build DIR --output LAYOUT` as a subprocess (what a user waits for),
+
+each in two situations: "unchanged" (nothing edited since the last build: goship's fact,
+binary and layer caches all hit, while `go build -ldflags=-buildid=` always relinks) and
+"edited" (a line appended to main.go before every run: both recompile the main package and
+relink; goship also re-analyses, overlapping that with the compile, and re-compresses the
+binary layer),
+* `goship build --platform linux/amd64,linux/arm64` vs the single host platform, with the
+  binary cache off (GOSHIP_NO_BUILD_CACHE=1) so every platform is really compiled and linked
+  (the two builds run in parallel, one per core).
+
+Runs alternate between the two commands and the median of ``--repeat`` runs is reported.
+Sizes: the image's layers uncompressed (what `docker images` shows) and compressed (what a
+registry stores) against the stripped binary. Targets: goship/go <= 1.15, uncompressed image
+<= binary + 0.5 MiB. Not a test: `python benchmarks/build_bench.py [--repeat K] [--check]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from goship.gobuild.toolchain import find_go
+
+RATIO_TARGET = 1.15
+SIZE_SLACK = 512 * 1024
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = ("gin-notes", "stdlib-api")
+FLAGS = ["-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid="]
+
+
+def _timed(fn: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _check(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> str:
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}")
+    return proc.stdout
+
+
+def _uncompressed_layers(layout: Path, result: dict) -> int:
+    total = 0
+    for layer in result["layers"]:
+        blob = layout / "blobs" / "sha256" / layer["digest"].split(":")[1]
+        with gzip.open(blob) as fh:
+            while chunk := fh.read(1 << 20):
+                total += len(chunk)
+    return total
+
+
+def bench(example: str, work: Path, repeat: int) -> dict[str, float]:
+    src = work / example
+    shutil.copytree(REPO / "examples" / example, src)
+    env = dict(os.environ)
+    env.pop("SOURCE_DATE_EPOCH", None)
+    env.update({"GOSHIP_CACHE": str(work / "cache"), "CGO_ENABLED": "0", "GOFLAGS": ""})
+    go_bin = work / f"{example}.bin"
+    layout = work / f"{example}-layout"
+    go_cmd = [find_go(), "build", *FLAGS, "-o", str(go_bin), "."]
+    goship = [sys.executable, "-m", "goship", "build", str(src)]
+    one = [*goship, "--output", str(layout), "--json"]
+    two = [*goship, "--platform", "linux/amd64,linux/arm64", "--output", str(work / "two")]
+
+    _check(go_cmd, env, src)  # warm everything once, untimed
+    result = json.loads(_check(one, env))
+    _check(two, env)
+
+    go_times, goship_times, one_times, two_times = [], [], [], []
+    for _ in range(repeat):
+        go_times.append(_timed(lambda: _check(go_cmd, env, src)))
+        goship_times.append(_timed(lambda: _check(one, env)))
+    main_go = src / "main.go"
+    original = main_go.read_text()
+    go_edit, goship_edit = [], []
+    for n in range(repeat):
+        main_go.write_text(original + f"\nvar benchEditGo{n} = {n}\n")
+        go_edit.append(_timed(lambda: _check(go_cmd, env, src)))
+        main_go.write_text(original + f"\nvar benchEditGoship{n} = {n}\n")
+        goship_edit.append(_timed(lambda: _check(one, env)))
+    main_go.write_text(original)
+    _check(one, env)
+    relink = {**env, "GOSHIP_NO_BUILD_CACHE": "1"}  # go build runs for every platform
+    for _ in range(repeat):
+        one_times.append(_timed(lambda: _check([*goship, "--output", str(layout)], relink)))
+        two_times.append(_timed(lambda: _check(two, relink)))
+    binary = go_bin.stat().st_size
+    return {
+        "go": statistics.median(go_times),
+        "goship": statistics.median(goship_times),
+        "go_edit": statistics.median(go_edit),
+        "goship_edit": statistics.median(goship_edit),
+        "one_arch": statistics.median(one_times),
+        "two_arch": statistics.median(two_times),
+        "binary": binary,
+        "image_uncompressed": _uncompressed_layers(layout, result),
+        "image_compressed": result["size_bytes"],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--example", choices=EXAMPLES, action="append")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args()
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="goship-build-bench-") as tmp:
+        for example in args.example or EXAMPLES:
+            r = bench(example, Path(tmp), args.repeat)
+            extra = r["image_uncompressed"] - r["binary"]
+            arch = r["two_arch"] / r["one_arch"]
+            ok_size = extra <= SIZE_SLACK
+            failed |= not ok_size
+            print(f"== {example} (median of {args.repeat}, warm)")
+            for label, go_key, gs_key in (
+                ("unchanged", "go", "goship"),
+                ("edited", "go_edit", "goship_edit"),
+            ):
+                ratio = r[gs_key] / r[go_key]
+                ok_ratio = ratio <= RATIO_TARGET
+                failed |= not ok_ratio
+                print(
+                    f"  {label:9} go build {r[go_key]:6.2f} s, goship build {r[gs_key]:6.2f} s"
+                    f"   ratio {ratio:.2f}x (target <= {RATIO_TARGET}x: "
+                    f"{'ok' if ok_ratio else 'MISSED'})"
+                )
+            print(f"  stripped binary    {r['binary'] / 2**20:7.2f} MiB")
+            print(
+                f"  image uncompressed {r['image_uncompressed'] / 2**20:7.2f} MiB   "
+                f"binary + {extra / 2**10:.0f} KiB (target <= +512 KiB: "
+                f"{'ok' if ok_size else 'MISSED'})"
+            )
+            print(
+                f"  image compressed   {r['image_compressed'] / 2**20:7.2f} MiB   "
+                f"{r['image_compressed'] / r['binary']:.2f}x the binary"
+            )
+            print(
+                f"  1 arch {r['one_arch']:.2f} s, 2 arch {r['two_arch']:.2f} s   ratio {arch:.2f}x"
+            )
+    return 1 if (failed and args.check) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
