@@ -151,9 +151,7 @@ def _forwarded(ev: Evaluator, f: GoFile, ident: Node) -> list[Val]:
         return []
     out = []
     word = re.compile(rf"\b{re.escape(name)}\b")
-    for st in [*f.of("assignment_statement"), *f.of("short_var_declaration")]:
-        if not (fn.start_byte <= st.start_byte < fn.end_byte):
-            continue
+    for st in [*f.within("assignment_statement", fn), *f.within("short_var_declaration", fn)]:
         right, left = st.child_by_field_name("right"), st.child_by_field_name("left")
         if right is None or left is None or len(right.named_children) != 1:
             continue
@@ -164,9 +162,9 @@ def _forwarded(ev: Evaluator, f: GoFile, ident: Node) -> list[Val]:
     top: Node | None = fn
     while top is not None and top.type == "func_literal":
         top = scope_of(top)
-    for ret in f.of("return_statement"):
-        if top is None or not (top.start_byte <= ret.start_byte < top.end_byte):
-            continue
+    if top is None:
+        return out
+    for ret in f.within("return_statement", top):
         exprs = [c for c in ret.named_children if c.type == "expression_list"]
         if exprs and exprs[0].named_children and text(exprs[0].named_children[0]) == name:
             out.append(ev.returns(f, top))  # if v := os.Getenv("X"); v != "" { return v }

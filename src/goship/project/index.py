@@ -294,7 +294,7 @@ class ProjectIndex:
         return None
 
     def calls_in(self, f: GoFile, fn: Node) -> list[Node]:
-        return [c for c in f.of("call_expression") if fn.start_byte <= c.start_byte < fn.end_byte]
+        return f.within("call_expression", fn)
 
     def lookup(self, f: GoFile, at: Node, name: str) -> list[Assign]:
         """Assignments of ``name`` visible at node ``at`` (innermost scope first)."""

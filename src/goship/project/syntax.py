@@ -8,6 +8,7 @@ names ``go list`` reported, so ``r "github.com/redis/go-redis/v9"`` and the impl
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -80,8 +81,21 @@ class GoFile:
     imports: dict[str, Import] = field(default_factory=dict)  # alias -> import
     nodes: dict[str, list[Node]] = field(default_factory=dict)
 
+    _starts: dict[str, list[int]] = field(default_factory=dict)
+    callees: dict[tuple[int, int], Callee | None] = field(default_factory=dict)
+
     def of(self, kind: str) -> list[Node]:
         return self.nodes.get(kind, [])
+
+    def within(self, kind: str, outer: Node) -> list[Node]:
+        """Nodes of ``kind`` that start inside ``outer`` (binary search, no scan)."""
+        nodes = self.of(kind)
+        starts = self._starts.get(kind)
+        if starts is None:
+            starts = self._starts[kind] = [n.start_byte for n in nodes]
+        lo = bisect.bisect_left(starts, outer.start_byte)
+        hi = bisect.bisect_left(starts, outer.end_byte)
+        return nodes[lo:hi]
 
     def imports_path(self, prefix: str) -> bool:
         return any(
@@ -130,6 +144,16 @@ def default_alias(path: str) -> str:
 
 
 def callee(file: GoFile, call: Node) -> Callee | None:
+    """What ``call`` calls (cached per file: every rule asks)."""
+    key = (call.start_byte, call.end_byte)
+    if key in file.callees:
+        return file.callees[key]
+    found = _callee(file, call)
+    file.callees[key] = found
+    return found
+
+
+def _callee(file: GoFile, call: Node) -> Callee | None:
     fn = call.child_by_field_name("function")
     if fn is None:
         return None

@@ -276,8 +276,8 @@ class Evaluator:
             self._bindings[key] = [(cf, call)]
         try:
             vals = []
-            for ret in df.of("return_statement"):
-                if not (fn.start_byte <= ret.start_byte < fn.end_byte) or scope_of(ret) != fn:
+            for ret in df.within("return_statement", fn):
+                if scope_of(ret) != fn:
                     continue
                 exprs = [c for c in ret.named_children if c.type == "expression_list"]
                 if exprs and exprs[0].named_children:
