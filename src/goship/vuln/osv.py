@@ -173,7 +173,8 @@ def parse_entry(data: Any, source: str = "") -> Entry:
     entry_id = data.get("id")
     if not isinstance(entry_id, str) or not entry_id:
         raise VulnDBError(f"OSV entry{where} has no id")
-    affected = data.get("affected") or []
+    affected = data.get("affected")
+    affected = [] if affected is None else affected
     if not isinstance(affected, list):
         raise VulnDBError(f"OSV entry {entry_id}{where}: affected must be a list")
     severity = []
