@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import GoModule, Parsed, inspect
+from project_helpers import GoModule, Parsed, inspect
 
 from goship.project.configfile import lookup
 from goship.project.needs import FileRules

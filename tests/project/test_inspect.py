@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import GoModule, inspect, main_go, write_tree
+from project_helpers import GoModule, inspect, main_go, write_tree
 
 from goship.cli import run
 from goship.errors import ProjectError, UsageError

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Parsed
+from project_helpers import Parsed
 
 from goship.project.service import choose_listen, find_sites
 from goship.project.values import port_of

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Parsed
+from project_helpers import Parsed
 
 from goship.project.configsrc import ViperInfo, env_from_tags
 from goship.project.env import env_reads

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import write_tree
+from project_helpers import write_tree
 
 from goship.project import analyze
 from goship.project.analyze import inspect_project
