@@ -156,3 +156,27 @@ def test_multi_arch_index_has_matching_elf_machines(
         extra = ["--override-arch", arch] + (["--override-variant", variant] if variant else [])
         cfg = json.loads(_run(skopeo, *extra, "inspect", "--config", f"oci:{layout}:latest"))
         assert cfg["architecture"] == arch
+
+
+def test_multi_arch_push_is_an_index_in_the_registry(
+    goship: GoshipRunner, examples: Path, registry: LocalRegistry
+) -> None:
+    skopeo = require_tool("skopeo")
+    ref = f"{registry}/goship/stdlib-multi:v1"
+    result = goship(
+        "build",
+        str(examples / "stdlib-api"),
+        "--platform",
+        "linux/amd64,linux/arm64",
+        "--push",
+        ref,
+        "--json",
+    ).json()
+    raw = json.loads(_run(skopeo, "inspect", "--raw", "--tls-verify=false", f"docker://{ref}"))
+    assert raw["mediaType"] == "application/vnd.oci.image.index.v1+json"
+    assert sorted(m["platform"]["architecture"] for m in raw["manifests"]) == ["amd64", "arm64"]
+    assert result["references"][0].endswith("@" + result["digest"])
+    arm = json.loads(
+        _run(skopeo, "--override-arch", "arm64", "inspect", "--tls-verify=false", f"docker://{ref}")
+    )
+    assert arm["Architecture"] == "arm64"

@@ -1,8 +1,10 @@
-"""Progress for ``goship build`` on stderr: rich bars for compile, layers and upload when stderr
-is a terminal (and ``--json`` is off); silent otherwise. Warnings are always printed."""
+"""Progress for ``goship build`` on stderr: rich bars for compile, layers and upload when both
+stdout and stderr are terminals (and ``--json`` is off); silent otherwise, e.g. in CI or in
+``ref=$(goship build ...)``. Warnings are always printed."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +27,9 @@ from goship.image.platform import Platform
 class BuildProgress:
     def __init__(self, enabled: bool | None = None, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True, highlight=False, soft_wrap=True)
-        self.enabled = self.console.is_terminal if enabled is None else enabled
+        if enabled is None:
+            enabled = self.console.is_terminal and sys.stdout.isatty()
+        self.enabled = enabled
         self._progress: Progress | None = None
         self._tasks: dict[str, TaskID] = {}
         self._lock = threading.Lock()
