@@ -13,7 +13,6 @@ from typing import Any
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    DownloadColumn,
     Progress,
     SpinnerColumn,
     TaskID,
@@ -45,7 +44,7 @@ class BuildProgress:
             SpinnerColumn(),
             TextColumn("{task.description}"),
             BarColumn(),
-            DownloadColumn(),
+            TextColumn("{task.fields[detail]}"),
             TimeElapsedColumn(),
             console=self.console,
             transient=False,
@@ -66,7 +65,7 @@ class BuildProgress:
         if self._progress is None:
             return
         with self._lock:
-            self._tasks[key] = self._progress.add_task(description, total=total)
+            self._tasks[key] = self._progress.add_task(description, total=total, detail="")
 
     def finish(self, key: str, description: str | None = None) -> None:
         if self._progress is None or key not in self._tasks:
@@ -103,7 +102,7 @@ class BuildProgress:
             return
         with self._lock:
             if self._upload is None:
-                self._upload = self._progress.add_task("upload", total=0)
+                self._upload = self._progress.add_task("upload", total=0, detail="")
             if digest not in self._blob_done:
                 self._blob_done[digest] = 0
                 current = self._progress.tasks[self._upload].total or 0
@@ -113,3 +112,7 @@ class BuildProgress:
                 delta = max(0, total - self._blob_done[digest])
             self._blob_done[digest] += delta
             self._progress.advance(self._upload, delta)
+            task = self._progress.tasks[self._upload]
+            mib = 1024 * 1024
+            detail = f"{task.completed / mib:.1f}/{(task.total or 0) / mib:.1f} MiB"
+            self._progress.update(self._upload, detail=detail)
