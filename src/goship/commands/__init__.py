@@ -12,11 +12,13 @@ import click
 from goship.commands.build import build_command
 from goship.commands.init import init_command
 from goship.commands.inspect import inspect_command
+from goship.commands.sbom import sbom_command
 from goship.commands.scan import scan_command
 
 COMMANDS: list[click.Command] = [
     inspect_command,
     build_command,
     scan_command,
+    sbom_command,
     init_command,
 ]
