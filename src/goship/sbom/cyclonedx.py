@@ -76,7 +76,7 @@ def _bom(inv: Inventory) -> Bom:
     edges: dict[str, list[str]] = defaultdict(list)
     for source, _kind, target in inv.relations:
         edges[source].append(target)
-    by_ref = {c.bom_ref.value: c for c in [subject, *components.values()]}
+    by_ref = {str(c.bom_ref.value): c for c in [subject, *components.values()]}
     for ref, comp in by_ref.items():
         deps = [Dependency(ref=by_ref[t].bom_ref) for t in edges.get(ref, []) if t in by_ref]
         bom.dependencies.add(Dependency(ref=comp.bom_ref, dependencies=deps))
