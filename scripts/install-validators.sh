@@ -39,13 +39,26 @@ for entry in "${TOOLS[@]}"; do
     module="${pkg%@*}"
     # The top module is checked against its go.sum-less download only (no checksum database
     # is reachable from every machine); its dependencies are verified by its own go.sum.
-    if ! GOBIN="$work" GOTOOLCHAIN=local GOFLAGS=-buildvcs=false \
-        GONOSUMDB="${module%%/cmd*}" CGO_ENABLED=0 \
-        "$GO" install -trimpath -ldflags "-s -w" "$pkg"; then
-        rm -rf "$work"
-        log "failed to build $name"
-        exit 1
+    modpath="${module%%/cmd*}"
+    version="${pkg##*@}"
+    export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false GONOSUMDB="$modpath" CGO_ENABLED=0
+    if ! GOBIN="$work" "$GO" install -trimpath -ldflags "-s -w" "$pkg" 2>"$work.err"; then
+        # `go install pkg@version` refuses modules whose go.mod has replace/exclude
+        # directives (docker/compose): build inside the downloaded module instead.
+        if ! grep -q "directives" "$work.err"; then
+            cat "$work.err" >&2
+            rm -rf "$work" "$work.err"
+            log "failed to build $name"
+            exit 1
+        fi
+        dir="$("$GO" mod download -json "$modpath@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+        if ! (cd "$dir" && "$GO" build -trimpath -ldflags "-s -w" -o "$work/$name" "./${module#"$modpath"/}"); then
+            rm -rf "$work" "$work.err"
+            log "failed to build $name"
+            exit 1
+        fi
     fi
+    rm -f "$work.err"
     built="$(find "$work" -maxdepth 1 -type f -perm -u+x | head -n 1)"
     mv "$built" "$TOOLS_BIN/$name.tmp.$$"
     mv "$TOOLS_BIN/$name.tmp.$$" "$TOOLS_BIN/$name"
