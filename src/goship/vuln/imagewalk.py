@@ -15,7 +15,7 @@ import io
 import tarfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, Any, cast
 
 from goship.errors import BadInputError
@@ -243,4 +243,10 @@ def walk_image(
             )
         else:
             visit(root, 0)
+    if len(scans) > 1:  # tell the platforms' binaries apart: NAME[os/arch]//path
+        for scan in scans:
+            scan.binaries = [
+                replace(b, location=b.location.replace("//", f"[{scan.platform}]//", 1))
+                for b in scan.binaries
+            ]
     return scans

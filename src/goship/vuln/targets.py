@@ -86,6 +86,10 @@ def collect(
 ) -> Collected:
     """The Go binaries of ``target`` (see the module docstring)."""
     path = Path(target)
+    try:
+        path.stat()
+    except (OSError, ValueError):
+        path = Path("\x00missing")  # not a usable path: only an image reference can match
     if path.is_file():
         source = open_image_source(target)
         if source is None:
