@@ -56,8 +56,10 @@ def copy_project(src: Path, dest: Path) -> Path:
         return {
             n
             for n in names
-            if n.startswith(".git") or ((Path(directory) / n).is_file()
-                                        and (Path(directory) / n).stat().st_size > 1_000_000)
+            if n.startswith(".git")
+            or (
+                (Path(directory) / n).is_file() and (Path(directory) / n).stat().st_size > 1_000_000
+            )
         }
 
     shutil.copytree(src, dest, ignore=ignore)

@@ -74,8 +74,11 @@ def test_helm_lint_and_kubeconform(key: str, rendered: dict[str, Path]) -> None:
     assert "0 chart(s) failed" in lint
     for extra in ([], ["--set", ALL_ON]):
         manifests = _run([helm, "template", "release", str(chart), *extra])
-        kinds = {line.split(":", 1)[1].strip() for line in manifests.splitlines()
-                 if line.startswith("kind:")}
+        kinds = {
+            line.split(":", 1)[1].strip()
+            for line in manifests.splitlines()
+            if line.startswith("kind:")
+        }
         assert {"Deployment", "Service", "ServiceAccount", "Pod"} <= kinds
         if extra:
             assert {"Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Secret"} <= kinds

@@ -109,7 +109,10 @@ CATALOG: dict[str, Backing] = {
                 ("KAFKA_LISTENERS", "PLAINTEXT://:9092,CONTROLLER://:9093"),
                 ("KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://kafka:9092"),
                 ("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER"),
-                ("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"),
+                (
+                    "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
+                    "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                ),
                 ("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@kafka:9093"),
                 ("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1"),
                 ("KAFKA_LOG_DIRS", "/var/lib/kafka/data"),

@@ -86,9 +86,7 @@ class InitContext:
     @property
     def runtime_needs(self) -> str:
         needs = [
-            what
-            for what, on in (("the CA bundle", self.copy_ca), ("zoneinfo", self.copy_tz))
-            if on
+            what for what, on in (("the CA bundle", self.copy_ca), ("zoneinfo", self.copy_tz)) if on
         ]
         return " and ".join(needs)
 

@@ -31,7 +31,7 @@ def with_header(body: str, style: Style, text: str) -> str:
     if style is Style.MARKDOWN:
         return f"<!-- {text} -->\n{body}"
     if style is Style.DOCKERFILE:
-        first, sep, rest = body.partition("\n")
+        first, _sep, rest = body.partition("\n")
         if first.startswith("# syntax="):
             return f"{first}\n# {text}\n{rest}"
         return f"# {text}\n{body}"
