@@ -2,8 +2,9 @@
 # Installs the validators `goship init`'s tests run on generated files, when missing:
 #   helm, kubeconform, actionlint, docker-compose (Compose v2, standalone)
 # built from the Go module proxy with the local Go toolchain into $GOSHIP_TOOLS_BIN
-# (default ~/.cache/goship-tools/bin). Idempotent: a tool already there is skipped, so a
-# second run costs nothing. hadolint and check-jsonschema come from pyproject's dev extras.
+# (default ~/.cache/goship-tools/bin), and Debian's busybox-static (the shell of the stand-in
+# Go builder image the Docker build tests assemble). Idempotent: what is there is skipped, so
+# a second run costs nothing. hadolint and check-jsonschema come from pyproject's dev extras.
 #
 #   scripts/install-validators.sh            # all of them
 #   scripts/install-validators.sh helm       # only the named ones
@@ -22,6 +23,15 @@ TOOLS=(
 
 log() { echo "install-validators: $*" >&2; }
 
+
+as_root() {
+    if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo -n "$@"; fi
+}
+
+if (($# == 0)) && [[ ! -x /bin/busybox ]] && command -v apt-get >/dev/null 2>&1; then
+    log "installing busybox-static"
+    as_root apt-get update -qq && as_root apt-get install -y -qq busybox-static >/dev/null
+fi
 
 mkdir -p "$TOOLS_BIN"
 for entry in "${TOOLS[@]}"; do
