@@ -12,6 +12,8 @@ from goship.build.progress import BuildProgress
 from goship.build.publish import FORMATS, OutputRequest
 from goship.config import click_options
 from goship.report.output import emit_json
+from goship.sbom.buildhook import attach_build_sbom
+from goship.sbom.buildhook import check_request as check_sbom_request
 
 
 @click.command("build")
@@ -35,6 +37,12 @@ from goship.report.output import emit_json
 @click.option("--push", "push", metavar="REF", help="Push to a registry, e.g. ghcr.io/o/app.")
 @click.option("--name", "name", help="Repository name for --load / docker-archive tags.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--sbom",
+    "sbom_format",
+    type=click.Choice(["cyclonedx", "spdx"]),
+    help="Write an SBOM next to the output and attach it as an OCI 1.1 referrer.",
+)
 def build_command(
     path: Path,
     output: Path | None,
@@ -43,6 +51,7 @@ def build_command(
     push: str | None,
     name: str | None,
     as_json: bool,
+    sbom_format: str | None,
     **settings: Any,
 ) -> None:
     """Compile the Go service at PATH and assemble a minimal OCI image.
@@ -52,12 +61,21 @@ def build_command(
     daemon for --load, registry unreachable).
     """
     out = OutputRequest(output=output, format=fmt, load=load, push=push, name=name)
+    check_sbom_request(sbom_format, output, push)
     progress = BuildProgress(enabled=None if not as_json else False)
     with progress.live():
         result = build(path, settings, out, progress)
+    sbom = None
+    if sbom_format:
+        pushed = result.pinned if push else None
+        sbom = attach_build_sbom(
+            result.artifact, sbom_format, output=output, kind=out.kind, pushed=pushed
+        )
     if as_json:
-        emit_json(result.to_json())
+        emit_json({**result.to_json(), **({"sbom": sbom} if sbom else {})})
         return
+    if sbom and "path" in sbom:
+        click.echo(f"SBOM: {sbom['path']}", err=True)
     if not (output or load or push):
         progress.warn("nothing written: add --output, --load or --push to keep the image")
     click.echo(result.pinned)
