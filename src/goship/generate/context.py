@@ -73,6 +73,7 @@ class InitContext:
     skipped_backing: list[str] = field(default_factory=list)
     source_url: str = ""
     metrics_path: str | None = None
+    workspace: bool = False  # built through a go.work file
 
     @property
     def app_dir(self) -> str:
@@ -295,6 +296,7 @@ def build_context(facts: ProjectFacts, name: str | None = None) -> InitContext:
         skipped_backing=[b for b in facts.backing_services if b not in {x.name for x in backing}],
         source_url=source_url(facts.module),
         metrics_path=_metrics_path(root),
+        workspace=facts.workspace or (root / "go.work").is_file(),
     )
     ctx.env = _env(facts, backing)
     ctx.module_copies = module_copies(root)
