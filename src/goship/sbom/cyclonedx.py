@@ -21,7 +21,7 @@ from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
 from goship import __version__
-from goship.errors import GoshipError
+from goship.errors import EnvironmentMissingError, GoshipError
 from goship.sbom.inventory import Inventory, Item
 
 MEDIA_TYPE = "application/vnd.cyclonedx+json"
@@ -88,7 +88,13 @@ def to_cyclonedx(inv: Inventory, validate: bool = False) -> str:
         from cyclonedx.schema import SchemaVersion
         from cyclonedx.validation.json import JsonStrictValidator
 
-        error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
+        try:
+            error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
+        except ImportError as exc:
+            raise EnvironmentMissingError(
+                "CycloneDX validation needs the json-validation extra",
+                "pip install 'cyclonedx-python-lib[json-validation]'",
+            ) from exc
         if error is not None:  # a goship bug, not a user error
             raise GoshipError(f"generated CycloneDX does not validate: {error}")
     return json.dumps(json.loads(text), indent=2) + "\n"
