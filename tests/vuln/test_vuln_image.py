@@ -7,12 +7,14 @@ import gzip
 import hashlib
 import io
 import json
+import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
+from helpers import DockerEngine, require_tool
 from spdx_tools.spdx.parser.json.json_parser import parse_from_file
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 from vuln_support import Corpus
@@ -226,3 +228,39 @@ def test_sbom_bad_target(tmp_path: Path) -> None:
     (tmp_path / "x.txt").write_text("no\n")
     assert run(["sbom", str(tmp_path / "x.txt")]) == 2
     assert run(["sbom", str(tmp_path)]) == 2  # a directory without Go binaries
+
+
+# --- image forms that need a registry or a Docker engine (integration) ---------------------
+
+
+def test_scan_registry_reference(images: dict[str, Path], vulndb_zip: Path, registry: str) -> None:
+    skopeo = require_tool("skopeo")
+    ref = f"{registry}/goship-test/scan:1"
+    subprocess.run(
+        [
+            skopeo,
+            "copy",
+            "--dest-tls-verify=false",
+            f"oci:{images['layout']}:1.0",
+            f"docker://{ref}",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    report = run_scan(ref, ScanOptions(db=str(vulndb_zip)))
+    assert report.kind == "image"
+    assert "GO-2021-0052" in {f.id for f in report.findings}
+    sbom = generate(ref, "cyclonedx")
+    assert any(c["name"] == "github.com/gin-gonic/gin" for c in json.loads(sbom.text)["components"])
+
+
+def test_scan_docker_daemon(
+    images: dict[str, Path], vulndb_zip: Path, docker_engine: DockerEngine
+) -> None:
+    docker_engine.run(["load", "-i", str(images["docker"])])
+    docker_engine.track_image("ginold:1.0")
+    report = run_scan("docker-daemon:ginold:1.0", ScanOptions(db=str(vulndb_zip)))
+    assert report.kind == "image"
+    assert [r.binary.location.split("//")[1] for r in report.results] == ["app/server"]
+    assert "GO-2021-0052" in {f.id for f in report.findings}

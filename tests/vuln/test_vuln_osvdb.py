@@ -212,3 +212,22 @@ def test_stale_and_age() -> None:
     assert info.is_stale(now=now)
     assert not DBInfo("x", now - timedelta(days=2)).is_stale(now=now)
     assert not DBInfo("x", None).is_stale(now=now)
+
+
+def test_cli_update_db(
+    served: _Server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("GOSHIP_CACHE_DIR", str(tmp_path / "cache"))
+    assert run(["scan", "--update-db", "--db", served.url]) == 0
+    assert "updated 2026-08-21" in capsys.readouterr().out
+    assert ("/index/db.json", 200) in served.log
+    served.log.clear()
+    assert run(["scan", "--update-db", "--db", served.url]) == 0
+    assert served.log == [("/index/db.json", 304), ("/index/modules.json", 304)]
+    monkeypatch.setenv("GOSHIP_VULNDB", served.url)  # the default source comes from the env
+    served.log.clear()
+    assert run(["scan", "--update-db"]) == 0
+    assert served.log[0] == ("/index/db.json", 304)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 
 import pytest
 from helpers import go_binary, go_env
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from vuln_support import Corpus
 
+from goship.vuln.errors import MalformedBinary
 from goship.vuln.exe import open_executable
+from goship.vuln.modinfo import parse_modinfo
 from goship.vuln.pclntab import read_functions
 
 
@@ -72,3 +77,33 @@ def test_scan_fallback_without_section(corpus: Corpus) -> None:
     data[idx : idx + 10] = b".xxxxxxxxx"
     table = read_functions(open_executable(bytes(data)))
     assert table is not None and "main.main" in table.names
+
+
+_SEED: dict[str, bytes] = {}
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(st.lists(st.tuples(st.integers(0, 96), st.integers(0, 255)), min_size=1, max_size=8))
+def test_fuzz_pclntab_header(corpus: Corpus, edits: list[tuple[int, int]]) -> None:
+    """Corrupted pclntab headers give no table or a partial one, never an exception."""
+    if "seed" not in _SEED:
+        _SEED["seed"] = corpus.get("stdlib-386").read_bytes()
+    data = bytearray(_SEED["seed"])
+    exe = open_executable(bytes(data))
+    sec = exe.section(".gopclntab")
+    assert sec is not None
+    for off, value in edits:
+        data[sec.offset + off] = value
+    with contextlib.suppress(MalformedBinary):
+        read_functions(open_executable(bytes(data)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='\tpathmoddepbuild=>\n"\\ xv1.0', max_size=300))
+def test_fuzz_modinfo_text(text: str) -> None:
+    with contextlib.suppress(MalformedBinary):
+        parse_modinfo("go1.22.0", text)
