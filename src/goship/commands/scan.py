@@ -41,8 +41,9 @@ from goship.vuln.write import write_atomic
     type=click.Choice(FAIL_ON),
     default="any",
     show_default=True,
-    help="Exit 1 when a finding at or above this severity has its vulnerable code in the "
-    "binary. Go advisories carry no severity: unknown counts as high.",
+    help="Exit 1 when a finding at or above this severity is not known to be unreachable "
+    "(called yes or unknown). Go advisories carry no severity: unknown counts as high, so "
+    "'critical' trips only on scored findings; 'none' never trips.",
 )
 @click.option("--strict", is_flag=True, help="Let findings with called=no trip the gate too.")
 @click.option(
