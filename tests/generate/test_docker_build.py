@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from helpers import DockerEngine, free_port, go_binary, go_env, unavailable, wait_http
-from init_support import EXAMPLES, copy_project
+from init_support import EXAMPLES, FIXTURES, copy_project
 
 from goship.cli import run
 
@@ -150,7 +150,9 @@ def container(docker_engine: DockerEngine) -> Iterator[list[str]]:
         docker_engine.run(["rm", "-f", cid], check=False)
 
 
-def _build(engine: DockerEngine, project: Path, tag: str, go_builder: str) -> None:
+def _build(
+    engine: DockerEngine, project: Path, tag: str, go_builder: str, target: str | None = None
+) -> None:
     assert run(["init", str(project), "--only", "dockerfile,dockerignore"]) == 0
     dockerfile = project / "Dockerfile"
     text = dockerfile.read_text()
@@ -165,6 +167,7 @@ def _build(engine: DockerEngine, project: Path, tag: str, go_builder: str) -> No
             f"GO_IMAGE={go_builder}",
             "--build-arg",
             f"GOPROXY={proxy}",
+            *(["--target", target] if target else []),
             "-t",
             tag,
             str(project),
@@ -224,3 +227,40 @@ def test_stdlib_api_image(
     assert _uids(docker_engine, container[0]) == ["65532"]
     status, body = _get(f"{base}/api/time?tz=Europe/Paris")
     assert status == 200 and json.loads(body)["tz"] == "Europe/Paris"  # zoneinfo was copied
+
+
+def test_workspace_fixture_image(
+    docker_engine: DockerEngine, go_builder: str, tmp_path: Path, container: list[str]
+) -> None:
+    """A go.work project (modules resolved through the workspace, not the proxy)."""
+    project = copy_project(FIXTURES / "workspace", tmp_path / "workspace")
+    tag = "goship-test/init-workspace:1"
+    _build(docker_engine, project, tag, go_builder)
+    base = _start(docker_engine, tag, 8080, container)
+    wait_http(f"{base}/healthz", timeout=60)
+    assert _uids(docker_engine, container[0]) == ["65532"]
+
+
+def test_debug_target_runs_under_delve(
+    docker_engine: DockerEngine, go_builder: str, tmp_path: Path, container: list[str]
+) -> None:
+    project = copy_project(EXAMPLES / "stdlib-api", tmp_path / "stdlib-api")
+    tag = "goship-test/init-stdlib-api:debug"
+    _build(docker_engine, project, tag, go_builder, target="debug")
+    port = free_port()
+    cid = docker_engine.run(
+        [
+            "run",
+            "-d",
+            *docker_engine.label_args,
+            "--security-opt",
+            "seccomp=unconfined",
+            "-p",
+            f"127.0.0.1:{port}:8080",
+            tag,
+        ]
+    ).stdout.strip()
+    container.append(cid)
+    wait_http(f"http://127.0.0.1:{port}/healthz", timeout=120)  # --continue: the app runs
+    processes = docker_engine.run(["top", cid, "-o", "pid,args"]).stdout
+    assert "dlv --headless --listen :2345" in processes, processes
