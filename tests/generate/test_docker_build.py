@@ -21,7 +21,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import DockerEngine, free_port, go_binary, go_env, unavailable, wait_http
+from helpers import (
+    TEST_LABEL,
+    DockerEngine,
+    free_port,
+    go_binary,
+    go_env,
+    unavailable,
+    wait_http,
+)
 from init_support import EXAMPLES, FIXTURES, copy_project
 
 from goship.cli import run
@@ -132,7 +140,7 @@ def go_builder(docker_engine: DockerEngine, tmp_path_factory: pytest.TempPathFac
         "ENV GOPATH=/go",
         "ENV GOTOOLCHAIN=local",
         "WORKDIR /go",
-        "LABEL goship.test=1",
+        f"LABEL {TEST_LABEL}",
     ]
     args = ["import"]
     for change in changes:

@@ -13,11 +13,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 TEST_LABEL_KEY = "goship.test"
-TEST_LABEL = f"{TEST_LABEL_KEY}=1"
+# One value per pytest session, so several sessions sharing one engine (parallel developers,
+# helpers) never remove each other's objects; ``cleanup()`` removes this session's only.
+SESSION_ID = uuid.uuid4().hex[:12]
+TEST_LABEL = f"{TEST_LABEL_KEY}={SESSION_ID}"
 # Name test images goship-test/<name>:<tag>; every image in that namespace is removed too.
 TEST_REPO = "goship-test"
 
@@ -52,7 +56,7 @@ class DockerEngine:
 
     @property
     def label_args(self) -> list[str]:
-        """``["--label", "goship.test=1"]`` for commands that create labelled objects."""
+        """``["--label", "goship.test=<session>"]`` for commands that create labelled objects."""
         return ["--label", TEST_LABEL]
 
     def run(
@@ -106,15 +110,17 @@ class DockerEngine:
         )  # fmt: skip
         return sorted(ref for ref in proc.stdout.split() if not ref.endswith(":<none>"))
 
-    def leftovers(self, selector: str = TEST_LABEL_KEY) -> dict[str, list[str]]:
+    def leftovers(self, selector: str = TEST_LABEL) -> dict[str, list[str]]:
         """Labelled containers, volumes and networks still present (images excluded:
         test images are expected to live until the session ends)."""
         found = {kind: self._ids(kind, selector) for kind in ("containers", "volumes", "networks")}
         return {kind: ids for kind, ids in found.items() if ids}
 
-    def cleanup(self, selector: str = TEST_LABEL_KEY) -> None:
+    def cleanup(self, selector: str = TEST_LABEL) -> None:
         """Remove every container, volume, network and image matching label ``selector``
-        (default: any ``goship.test`` label) plus the tracked images."""
+        (default: this session's ``goship.test`` label) plus the tracked images and, unless
+        ``GOSHIP_TEST_SHARED_ENGINE`` is set (other sessions use the engine), every image
+        under :data:`TEST_REPO`."""
         containers = self._ids("containers", selector)
         if containers:
             self.run(["rm", "-f", "-v", *containers], check=False, timeout=120)
@@ -125,8 +131,10 @@ class DockerEngine:
         if networks:
             self.run(["network", "rm", *networks], check=False, timeout=120)
         images = self._ids("images", selector)
-        if selector == TEST_LABEL_KEY:
-            images += self.tracked_images + self.test_repo_images()
+        if selector == TEST_LABEL:
+            images += self.tracked_images
+            if not os.environ.get("GOSHIP_TEST_SHARED_ENGINE"):
+                images += self.test_repo_images()
             self.tracked_images = []
         if images:
             self.run(["rmi", "-f", *images], check=False, timeout=120)
