@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from goship.vuln.write import write_atomic
+from goship.fsutil import write_atomic
 
 
 @click.command("sbom")

@@ -9,12 +9,12 @@ from pathlib import Path
 import click
 
 from goship.errors import FindingsError, UsageError
+from goship.fsutil import write_atomic
 from goship.report.output import console, emit_json
 from goship.vuln.findings import FAIL_ON
 from goship.vuln.osvdb import open_db
 from goship.vuln.render import render_sarif, render_text
 from goship.vuln.scan import ScanOptions, run_scan
-from goship.vuln.write import write_atomic
 
 
 @click.command("scan")

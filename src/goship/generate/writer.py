@@ -8,12 +8,11 @@ run never leaves half a file; an existing file's permission bits are preserved.
 from __future__ import annotations
 
 import difflib
-import os
-import tempfile
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from goship.fsutil import write_atomic
 from goship.generate.render import RenderedFile
 
 
@@ -72,21 +71,7 @@ def plan(root: Path, files: list[RenderedFile], force: bool) -> list[Planned]:
     return out
 
 
-def write_atomic(target: Path, content: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".goship-tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(content)
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def apply(planned: list[Planned]) -> None:
     for p in planned:
         if p.writes:
-            write_atomic(p.target, p.file.content)
+            write_atomic(p.target, p.file.content.encode(), mode=None)

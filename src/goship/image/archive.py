@@ -11,13 +11,13 @@ import hashlib
 import io
 import os
 import tarfile
-import tempfile
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
 
 from goship.errors import BadInputError
+from goship.fsutil import atomic_output
 from goship.image.blobs import BlobStore
 from goship.image.layout import layout_blobs, layout_index
 from goship.image.model import (
@@ -114,28 +114,12 @@ def _member(name: str, size: int, epoch: int, is_dir: bool = False) -> tarfile.T
 
 
 def _atomic_tar(target: str | os.PathLike[str], fill: Callable[[tarfile.TarFile], None]) -> Path:
-    dest = Path(target).absolute()
-    if dest.is_dir():
-        raise BadInputError(f"{dest} is a directory", "give a file name ending in .tar")
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    except OSError as exc:
-        raise BadInputError(
-            f"cannot write {dest}: {exc.strerror}", "choose a writable --output path"
-        ) from exc
-    try:
-        with (
-            os.fdopen(fd, "wb") as fh,
-            tarfile.open(fileobj=fh, mode="w|", format=tarfile.PAX_FORMAT) as tar,
-        ):
-            fill(tar)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return dest
+    with (
+        atomic_output(target, hint="choose a writable --output path ending in .tar") as fh,
+        tarfile.open(fileobj=fh, mode="w|", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        fill(tar)
+    return Path(target).absolute()
 
 
 def write_docker_archive(

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from goship.errors import UsageError
+from goship.fsutil import write_atomic
 from goship.image.model import Artifact
 from goship.sbom import creation_time, generate
 from goship.sbom.attach import Subject, attach_to_layout, attach_to_registry
-from goship.vuln.write import write_atomic
 
 SUFFIX = {"cyclonedx": ".sbom.cdx.json", "spdx": ".sbom.spdx.json"}
 
