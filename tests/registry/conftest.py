@@ -10,12 +10,11 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from helpers import free_port, require_tool, unavailable, wait_http
-from registry_support import FaultyProxy
+from registry_support import AuthRegistry, FaultyProxy
 
 AUTH_USER = "goship"
 AUTH_PASSWORD = "s3cret-pass"
@@ -36,13 +35,6 @@ auth:
     realm: goship-test
     path: {htpasswd}
 """
-
-
-@dataclass(frozen=True)
-class AuthRegistry:
-    address: str
-    user: str
-    password: str
 
 
 def _htpasswd_line(user: str, password: str) -> str:

@@ -33,6 +33,15 @@ CONFIG_TYPE = "application/vnd.oci.image.config.v1+json"
 
 
 @dataclass(frozen=True)
+class AuthRegistry:
+    """An htpasswd-protected registry (the ``auth_registry`` fixture's value)."""
+
+    address: str
+    user: str
+    password: str
+
+
+@dataclass(frozen=True)
 class TestImage:
     """A minimal valid OCI image: config + gzip tar layers, with its manifest."""
 

@@ -13,9 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import AuthRegistry
 from helpers import free_port, require_tool
-from registry_support import FaultyProxy, TestImage, build_index, random_image
+from registry_support import AuthRegistry, FaultyProxy, TestImage, build_index, random_image
 
 from goship.errors import ExitCode
 from goship.registry import (
