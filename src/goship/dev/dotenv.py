@@ -27,22 +27,39 @@ from pathlib import Path
 from goship.errors import BadInputError
 
 _KEY = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(=?)\s*")
-_EXPAND = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}")
+_REF = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)(.*))?", re.S)
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
 _HINT = "use KEY=value, KEY=\"quoted value\" or KEY='literal'; lines starting with # are comments"
 
 
 def _expand(value: str, known: Mapping[str, str], base: Mapping[str, str]) -> str:
-    def sub(m: re.Match[str]) -> str:
-        name, op, default = m.group(1), m.group(2), m.group(3)
-        current = known.get(name, base.get(name))
-        if op == ":-" and not current:
-            return _expand(default, known, base)
-        if op == "-" and current is None:
-            return _expand(default, known, base)
-        return current or ""
-
-    return _EXPAND.sub(sub, value)
+    """Replace ``${NAME}``, ``${NAME:-default}`` and ``${NAME-default}`` (defaults may nest)."""
+    out: list[str] = []
+    i = 0
+    while i < len(value):
+        start = value.find("${", i)
+        if start < 0:
+            out.append(value[i:])
+            break
+        out.append(value[i:start])
+        end, depth = start + 2, 1
+        while end < len(value) and depth:
+            if value.startswith("${", end):
+                depth, end = depth + 1, end + 2
+                continue
+            depth -= value[end] == "}"
+            end += 1
+        m = _REF.fullmatch(value[start + 2 : end - 1]) if depth == 0 else None
+        if m is None:  # not a reference: keep the text as it is
+            out.append(value[start:end])
+        else:
+            name, op, default = m.group(1), m.group(2), m.group(3) or ""
+            current = known.get(name, base.get(name))
+            if (op == ":-" and not current) or (op == "-" and current is None):
+                current = _expand(default, known, base)
+            out.append(current or "")
+        i = end
+    return "".join(out)
 
 
 def _double_quoted(body: str, known: Mapping[str, str], base: Mapping[str, str]) -> str:
