@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from registry.fake_registry import FakeRegistry, fake_client
 
+from goship.image.source import LayoutSource
 from goship.sbom.attach import (
     ARTIFACT_TYPES,
     EMPTY_MEDIA_TYPE,
@@ -25,7 +26,6 @@ from goship.sbom.attach import (
     sbom_tag,
 )
 from goship.sbom.inventory import golang_purl, h1_to_sha256
-from goship.vuln.imagesrc import LayoutSource
 from goship.vuln.imagewalk import walk_image
 
 CREATED = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)

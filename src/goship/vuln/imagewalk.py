@@ -19,10 +19,10 @@ from dataclasses import dataclass, field, replace
 from typing import IO, Any, cast
 
 from goship.errors import BadInputError
+from goship.image.source import DockerRoot, ImageSource
 from goship.vuln.binary import GoBinary, analyze_bytes
 from goship.vuln.buildinfo import looks_like_executable
 from goship.vuln.errors import MalformedBinary, NotAGoBinary
-from goship.vuln.imagesrc import DockerRoot, ImageSource
 
 INDEX_TYPES = {
     "application/vnd.oci.image.index.v1+json",

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from goship.errors import BadInputError, ProjectError
+from goship.image.source import open_image_source
 from goship.vuln.binary import GoBinary, analyze_bytes, analyze_file
 from goship.vuln.buildinfo import MAX_FILE, looks_like_executable
 from goship.vuln.errors import MalformedBinary, NotAGoBinary
-from goship.vuln.imagesrc import open_image_source
 from goship.vuln.imagewalk import ImageScan, walk_image
 
 

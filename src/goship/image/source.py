@@ -1,5 +1,6 @@
 """Where an image's blobs come from: an OCI layout directory, an OCI or docker archive, a
 local Docker daemon (``docker-daemon:NAME``, via ``docker save`` to a temp file) or a registry.
+The one image reader of goship's checkers (scan, sbom and audit).
 
 Every source answers two questions: the roots to start from (OCI index entries, or docker
 ``manifest.json`` items) and ``open(digest-or-path)`` as a stream. Nothing is extracted to
