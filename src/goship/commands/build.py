@@ -43,6 +43,12 @@ from goship.sbom.buildhook import check_request as check_sbom_request
     type=click.Choice(["cyclonedx", "spdx"]),
     help="Write an SBOM next to the output and attach it as an OCI 1.1 referrer.",
 )
+@click.option(
+    "--verify",
+    "verify_image",
+    is_flag=True,
+    help="Then run the image with `goship verify` (Docker or Podman); exit 1 if it fails.",
+)
 def build_command(
     path: Path,
     output: Path | None,
@@ -52,6 +58,7 @@ def build_command(
     name: str | None,
     as_json: bool,
     sbom_format: str | None,
+    verify_image: bool,
     **settings: Any,
 ) -> None:
     """Compile the Go service at PATH and assemble a minimal OCI image.
@@ -71,11 +78,21 @@ def build_command(
         sbom = attach_build_sbom(
             result.artifact, sbom_format, output=output, kind=out.kind, pushed=pushed
         )
+    checked = None
+    if verify_image:
+        from goship.commands.verify import require_ok, verify_build
+
+        checked = verify_build(result.artifact, result.pinned, show=not as_json)
     if as_json:
-        emit_json({**result.to_json(), **({"sbom": sbom} if sbom else {})})
+        verified = {"verify": checked.to_json()} if checked else {}
+        emit_json({**result.to_json(), **({"sbom": sbom} if sbom else {}), **verified})
+        if checked:
+            require_ok(checked)
         return
     if sbom and "path" in sbom:
         click.echo(f"SBOM: {sbom['path']}", err=True)
     if not (output or load or push):
         progress.warn("nothing written: add --output, --load or --push to keep the image")
     click.echo(result.pinned)
+    if checked:
+        require_ok(checked)
