@@ -5,12 +5,34 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.console import Console
 
 from goship.errors import FindingsError, UsageError
+from goship.image.model import Artifact
 from goship.report.output import console, emit_json
 from goship.runtime.engine import ENGINES
 from goship.runtime.report import VerifyReport, render
-from goship.runtime.verify import VerifyOptions, verify
+from goship.runtime.verify import VerifyOptions, verify, verify_artifact
+
+
+def finish(report: VerifyReport, as_json: bool) -> None:
+    """Print the report (JSON or text) and fail when verification failed."""
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        render(report, console())
+    require_ok(report)
+
+
+def verify_build(artifact: Artifact, display: str, *, show: bool) -> VerifyReport:
+    """``goship build --verify``: verify the artifact just built (from the blob store);
+    the text report goes to stderr so stdout keeps the pinned reference."""
+    from goship.image.blobs import BlobStore
+
+    report = verify_artifact(artifact, BlobStore.default(), VerifyOptions(), display=display)
+    if show:
+        render(report, Console(stderr=True, highlight=False, soft_wrap=True))
+    return report
 
 
 def parse_labels(values: tuple[str, ...]) -> dict[str, str]:
@@ -23,15 +45,8 @@ def parse_labels(values: tuple[str, ...]) -> dict[str, str]:
     return labels
 
 
-def finish(report: VerifyReport, as_json: bool, *, err: bool = False) -> None:
-    """Print the report; raise FindingsError (exit 1) when verification failed."""
-    if as_json:
-        emit_json(report.to_json())
-    else:
-        out = console()
-        if err:
-            out.stderr = True
-        render(report, out)
+def require_ok(report: VerifyReport) -> None:
+    """Raise FindingsError (exit 1) when verification failed."""
     if not report.ok:
         errors = [f for f in report.findings if f.severity == "error"]
         ids = ", ".join(f.id for f in errors)
