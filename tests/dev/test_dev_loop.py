@@ -208,6 +208,7 @@ def test_changes_during_a_build_end_in_one_more_build(make_loop: MakeLoop, proje
     loop.notify([project / "main.go"])
     assert builder.entered.wait(30)  # build 2 is running and blocked
     for name in ("a.go", "b.go", "c.go", "templates/index.html"):
+        (project / name).write_text("package main\n")
         loop.notify([project / name])
     builder.gate.set()
     swapped = loop.wait_for(ev.RESTARTED, after=mark, timeout=30)

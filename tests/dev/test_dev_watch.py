@@ -96,7 +96,9 @@ def test_pending_merges_to_the_costliest_action_and_resets(tmp_path: Path) -> No
 
 def test_describe_is_relative_and_bounded(tmp_path: Path) -> None:
     paths = [str(tmp_path / n) for n in ("d.go", "a.go", "c.go", "b.go")]
-    assert describe(paths, tmp_path) == "a.go, b.go, c.go (+1 more)"
+    assert describe(paths, tmp_path) == "a.go, b.go, c.go (+1 more)"  # none exist: all shown
+    (tmp_path / "b.go").write_text("package main\n")
+    assert describe([*paths, str(tmp_path / "sed1x2")], tmp_path) == "b.go"  # gone temp files
 
 
 def test_roots_add_paths_outside_the_module(tmp_path: Path) -> None:

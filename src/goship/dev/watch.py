@@ -156,9 +156,12 @@ class Pending:
 
 
 def describe(paths: Iterable[str], root: Path, limit: int = 3) -> str:
-    """``handlers.go, templates/index.html (+2 more)`` for status lines."""
+    """``handlers.go, templates/index.html (+2 more)`` for status lines. Paths that are gone
+    again (editors' and sed's temp files) are left out when others remain."""
+    paths = sorted(paths)
+    existing = [p for p in paths if Path(p).exists()]
     rels = []
-    for path in sorted(paths):
+    for path in existing or paths:
         try:
             rels.append(str(Path(path).relative_to(root)))
         except ValueError:
