@@ -1,0 +1,117 @@
+"""Helpers for `goship verify` tests (imported as ``verify_support``): the CLI in a
+subprocess, scratch images of test programs, and the no-leftovers check."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from helpers import TEST_LABEL, TEST_REPO, DockerEngine
+
+VERIFY_LABEL = "dev.goship.verify"
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict[str, Any]:
+        assert self.stdout.strip(), f"goship exited {self.code} without output:\n{self.stderr}"
+        data: dict[str, Any] = json.loads(self.stdout)
+        return data
+
+    def ids(self) -> set[str]:
+        return {f["id"] for f in self.json()["findings"]}
+
+    def error_ids(self) -> set[str]:
+        return {f["id"] for f in self.json()["findings"] if f["severity"] == "error"}
+
+
+def goship_env(cache: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    env["GOSHIP_CACHE"] = str(cache)
+    env.update(extra or {})
+    return env
+
+
+def goship(cache: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600) -> Run:
+    """``python -m goship ARGS`` with a private cache."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "goship", *args],
+        capture_output=True,
+        text=True,
+        env=goship_env(cache, env),
+        timeout=timeout,
+        check=False,
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def verify_args(image: str, *extra: str) -> list[str]:
+    """``verify IMAGE --json`` with this session's test label on the container."""
+    return ["verify", image, "--json", "--label", TEST_LABEL, "--timeout", "20", *extra]
+
+
+def scratch_image(
+    engine: DockerEngine,
+    workdir: Path,
+    name: str,
+    binary: Path,
+    *,
+    user: str | None = None,
+    expose: int | None = None,
+    files: dict[str, Path] | None = None,
+) -> str:
+    """``FROM scratch`` + the binary at /app (+ files), built by the engine; returns the ref."""
+    ctx = workdir / f"ctx-{name}"
+    ctx.mkdir(parents=True)
+    (ctx / "app").write_bytes(binary.read_bytes())
+    (ctx / "app").chmod(0o755)
+    lines = ["FROM scratch", "COPY app /app"]
+    for i, (dst, src) in enumerate(sorted((files or {}).items())):
+        (ctx / f"f{i}").write_bytes(src.read_bytes())
+        lines.append(f"COPY f{i} {dst}")
+    if user:
+        lines.append(f"USER {user}")
+    if expose:
+        lines.append(f"EXPOSE {expose}")
+    lines.append('ENTRYPOINT ["/app"]')
+    (ctx / "Dockerfile").write_text("\n".join(lines) + "\n")
+    ref = f"{TEST_REPO}/verify-{name}:{uuid.uuid4().hex[:8]}"
+    engine.run(["build", "-q", *engine.label_args, "-t", ref, str(ctx)], timeout=300)
+    engine.track_image(ref)
+    return ref
+
+
+def verify_images(engine: DockerEngine) -> set[str]:
+    """Every ``goship-verify/*`` image tag in the engine."""
+    proc = engine.run(
+        ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "--filter",
+         "reference=goship-verify/*"],
+        check=False,
+    )  # fmt: skip
+    return set(proc.stdout.split())
+
+
+def verify_containers(engine: DockerEngine) -> list[str]:
+    """Containers carrying goship verify's label and this session's test label."""
+    proc = engine.run(
+        ["ps", "-aq", "--filter", f"label={VERIFY_LABEL}", "--filter", f"label={TEST_LABEL}"],
+        check=False,
+    )
+    return proc.stdout.split()
+
+
+def assert_clean(engine: DockerEngine, images_before: set[str]) -> None:
+    """Nothing of this session's is left: containers, volumes, networks, temp image tags."""
+    assert engine.leftovers() == {}
+    assert verify_containers(engine) == []
+    assert verify_images(engine) - images_before == set()
