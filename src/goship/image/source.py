@@ -258,3 +258,122 @@ def open_image_source(target: str) -> ImageSource | None:
     if "/" in target or ":" in target or "@" in target:
         return RegistrySource(target)
     return None
+
+
+INDEX_TYPES = {
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+}
+MANIFEST_TYPES = {
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+}
+CONFIG_TYPES = {
+    "application/vnd.oci.image.config.v1+json",
+    "application/vnd.docker.container.image.v1+json",
+}
+MAX_DEPTH = 4
+
+
+@dataclass(frozen=True)
+class LayerRef:
+    """One layer of a platform image: the key to :meth:`ImageSource.open` (a digest, or a
+    path in a docker archive), its media type and its compressed size (0 when unknown)."""
+
+    key: str
+    media_type: str = ""
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class PlatformImage:
+    """One image of a source: its manifest (or config) digest, config document and layers."""
+
+    digest: str
+    config: dict[str, Any]
+    layers: tuple[LayerRef, ...]
+    config_key: str = ""
+
+    @property
+    def platform(self) -> str:
+        parts = [str(self.config.get("os") or "unknown")]
+        parts.append(str(self.config.get("architecture") or "unknown"))
+        if self.config.get("variant"):
+            parts.append(str(self.config["variant"]))
+        return "/".join(parts)
+
+
+def _config(source: ImageSource, key: str) -> dict[str, Any]:
+    doc = source.read_json(key)
+    if not isinstance(doc, dict):
+        raise BadInputError(f"{source.name}: the image config {key} is not a JSON object")
+    return doc
+
+
+def _str(value: Any, what: str, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise BadInputError(f"{where}: {what} is missing or not a string")
+    return value
+
+
+def _layer_refs(doc: dict[str, Any], where: str) -> tuple[LayerRef, ...]:
+    layers = doc.get("layers") or []
+    if not isinstance(layers, list):
+        raise BadInputError(f"{where}: layers is not a list")
+    out = []
+    for ld in layers:
+        if not isinstance(ld, dict):
+            raise BadInputError(f"{where}: a layer descriptor is not an object")
+        size = ld.get("size")
+        out.append(
+            LayerRef(
+                _str(ld.get("digest"), "a layer digest", where),
+                str(ld.get("mediaType") or ""),
+                size if isinstance(size, int) and size >= 0 else 0,
+            )
+        )
+    return tuple(out)
+
+
+def iter_images(source: ImageSource) -> Iterator[PlatformImage]:
+    """Every platform image reachable from the source's roots (indexes followed, attestation
+    manifests and non-image artifacts such as SBOMs skipped). Malformed documents raise
+    :class:`BadInputError` naming the document."""
+
+    def visit(desc: dict[str, Any], depth: int) -> Iterator[PlatformImage]:
+        if depth > MAX_DEPTH:
+            raise BadInputError(f"{source.name}: image indexes nest too deeply")
+        digest = _str(desc.get("digest"), "a descriptor's digest", source.name)
+        ann = desc.get("annotations") or {}
+        if isinstance(ann, dict) and ann.get("vnd.docker.reference.type") == "attestation-manifest":
+            return
+        doc = source.manifest(digest)
+        where = f"{source.name}: {digest}"
+        if not isinstance(doc, dict):
+            raise BadInputError(f"{where} is not a JSON object")
+        media = doc.get("mediaType") or desc.get("mediaType") or ""
+        if media in INDEX_TYPES or (not media and "manifests" in doc):
+            children = doc.get("manifests") or []
+            if not isinstance(children, list):
+                raise BadInputError(f"{where}: manifests is not a list")
+            for child in children:
+                if isinstance(child, dict):
+                    yield from visit(child, depth + 1)
+            return
+        if media not in MANIFEST_TYPES and "layers" not in doc:
+            return
+        cfg = doc.get("config")
+        if not isinstance(cfg, dict):
+            raise BadInputError(f"{where}: the manifest has no config descriptor")
+        if cfg.get("mediaType") not in CONFIG_TYPES:
+            return  # an artifact (SBOM, signature), not an image
+        key = _str(cfg.get("digest"), "the config digest", where)
+        yield PlatformImage(digest, _config(source, key), _layer_refs(doc, where), key)
+
+    for root in source.roots():
+        if isinstance(root, DockerRoot):
+            digest = "sha256:" + root.config.rsplit("/", 1)[-1].removesuffix(".json")
+            layers = tuple(LayerRef(path) for path in root.layers)
+            yield PlatformImage(digest, _config(source, root.config), layers, root.config)
+        else:
+            yield from visit(root, 0)

@@ -19,22 +19,13 @@ from dataclasses import dataclass, field, replace
 from typing import IO, Any, cast
 
 from goship.errors import BadInputError
-from goship.image.source import DockerRoot, ImageSource
+from goship.image.source import ImageSource, iter_images
 from goship.vuln.binary import GoBinary, analyze_bytes
 from goship.vuln.buildinfo import looks_like_executable
 from goship.vuln.errors import MalformedBinary, NotAGoBinary
 
-INDEX_TYPES = {
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-}
-MANIFEST_TYPES = {
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-}
 MAX_BINARY = 1 << 30
 MAX_MEMBERS = 2_000_000
-MAX_DEPTH = 4
 
 
 @dataclass(frozen=True)
@@ -202,47 +193,12 @@ def walk_image(
     max_binary: int = MAX_BINARY,
 ) -> list[ImageScan]:
     """Scan every platform image reachable from the source's roots."""
-    scans: list[ImageScan] = []
-
-    def visit(desc: dict[str, Any], depth: int) -> None:
-        if depth > MAX_DEPTH:
-            raise BadInputError(f"{source.name}: image indexes nest too deeply")
-        digest = desc.get("digest")
-        if not isinstance(digest, str):
-            raise BadInputError(f"{source.name}: a descriptor has no digest")
-        ann = desc.get("annotations") or {}
-        if ann.get("vnd.docker.reference.type") == "attestation-manifest":
-            return
-        doc = source.manifest(digest)
-        if not isinstance(doc, dict):
-            raise BadInputError(f"{source.name}: {digest} is not a JSON object")
-        media = doc.get("mediaType") or desc.get("mediaType") or ""
-        if media in INDEX_TYPES or (not media and "manifests" in doc):
-            for child in doc.get("manifests") or []:
-                if isinstance(child, dict):
-                    visit(child, depth + 1)
-            return
-        if media not in MANIFEST_TYPES and "layers" not in doc:
-            return
-        cfg_desc = doc.get("config") or {}
-        if cfg_desc.get("mediaType") not in (
-            "application/vnd.oci.image.config.v1+json",
-            "application/vnd.docker.container.image.v1+json",
-        ):
-            return  # an artifact (SBOM, signature), not an image
-        config = source.read_json(cfg_desc["digest"])
-        layers = [ld["digest"] for ld in doc.get("layers") or [] if isinstance(ld, dict)]
-        scans.append(_scan_layers(source, digest, config, layers, want_file, max_binary))
-
-    for root in source.roots():
-        if isinstance(root, DockerRoot):
-            config = source.read_json(root.config)
-            digest = "sha256:" + root.config.rsplit("/", 1)[-1].removesuffix(".json")
-            scans.append(
-                _scan_layers(source, digest, config, list(root.layers), want_file, max_binary)
-            )
-        else:
-            visit(root, 0)
+    scans = [
+        _scan_layers(
+            source, img.digest, img.config, [ref.key for ref in img.layers], want_file, max_binary
+        )
+        for img in iter_images(source)
+    ]
     if len(scans) > 1:  # tell the platforms' binaries apart: NAME[os/arch]//path
         for scan in scans:
             scan.binaries = [
