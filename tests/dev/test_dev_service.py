@@ -207,3 +207,38 @@ def test_debug_runs_under_delve(go_env: None, tmp_path: Path, loops: list[DevLoo
     new_tree = [loop.pid, *descendants(loop.pid or 0)]
     loop.stop()
     assert not any(p is not None and pid_alive(p) for p in new_tree)
+
+
+def test_cli_waits_for_a_fix_when_the_first_build_cannot_parse(
+    go_env: None, tmp_path: Path
+) -> None:
+    root = _copy("stdlib-api", tmp_path)
+    good = (root / "main.go").read_text()
+    (root / "main.go").write_text(good + "\nfunc broken( {\n")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/healthz"
+    err_path = tmp_path / "dev.err"
+    with err_path.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "goship", "dev", str(root), "--env", f"ADDR=127.0.0.1:{port}"],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env={**os.environ, "GOTOOLCHAIN": "local"},
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while "waiting for a change" not in err_path.read_text():
+                assert proc.poll() is None, err_path.read_text()
+                assert time.monotonic() < deadline, err_path.read_text()
+                time.sleep(0.1)
+            assert "main.go:" in err_path.read_text()
+            (root / "main.go").write_text(good)
+            alive = lambda: proc.poll() is None  # noqa: E731
+            assert wait_http(url, timeout=300, alive=alive) == 200, err_path.read_text()
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=60) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert "Traceback" not in err_path.read_text()

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from goship.dev.settings import watch_spec
-from goship.dev.watch import Action, DevFilter, Pending, WatchSpec, classify, describe
+from goship.dev.watch import (
+    Action,
+    DevFilter,
+    Pending,
+    WatchSpec,
+    classify,
+    describe,
+    is_code_error,
+)
 from goship.project.facts import Evidence, Needs, ProjectFacts
 
 
@@ -127,3 +135,10 @@ def test_watch_spec_from_facts_resolves_embed_patterns_per_package(tmp_path: Pat
     assert classify(root / "cmd/web/dist/app.js", spec) is Action.REBUILD
     assert classify(root / "templates/x.html", spec) is Action.RESTART
     assert classify(root / "notes.txt", spec) is Action.NONE  # "." must not watch everything
+
+
+def test_is_code_error_tells_fixable_source_errors_from_layout_errors() -> None:
+    assert is_code_error("main.go does not parse:\n  main.go:3:1: expected ')'")
+    assert is_code_error("package example.com/x does not compile:\n  ./a.go:1:1: ...")
+    assert not is_code_error("no go.mod in /tmp/x or its parents")
+    assert not is_code_error("no main package under /tmp/x")

@@ -10,13 +10,17 @@ from types import FrameType
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from goship.dev.debug import debug_plan
 from goship.dev.loop import DevLoop
-from goship.dev.settings import resolve_settings
+from goship.dev.settings import DevSettings, resolve_settings
 from goship.dev.status import StatusPrinter
+from goship.dev.watch import is_code_error, wait_for_source_change
+from goship.errors import ProjectError
 from goship.gobuild.toolchain import find_go
 
+_WAITING = "waiting for a change to a .go file"
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -99,20 +103,7 @@ def dev_command(
     """
     find_go()
     plan = debug_plan(debug_listen) if debug else None
-    settings = resolve_settings(
-        path,
-        main=main,
-        env=env,
-        env_file=env_file,
-        args=args,
-        port=port,
-        debug=plan,
-        watch=extra_watch,
-        restart_on_runtime=not no_runtime_restart,
-        grace=grace,
-    )
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    loop = DevLoop(settings, listeners=[StatusPrinter(console, settings)])
     received: list[int] = []
     done = threading.Event()
 
@@ -122,14 +113,49 @@ def dev_command(
 
     previous = {sig: signal.signal(sig, on_signal) for sig in _FORWARDED}
     try:
+        settings = None
+        while settings is None:
+            try:
+                settings = resolve_settings(
+                    path,
+                    main=main,
+                    env=env,
+                    env_file=env_file,
+                    args=args,
+                    port=port,
+                    debug=plan,
+                    watch=extra_watch,
+                    restart_on_runtime=not no_runtime_restart,
+                    grace=grace,
+                )
+            except ProjectError as exc:
+                if not is_code_error(exc.message):
+                    raise
+                # nothing has ever built: show the error and wait for a fix instead of exiting
+                console.print(f"[bold]goship dev[/bold] [red]{escape(str(exc))}[/red]")
+                console.print(
+                    "[bold]goship dev[/bold] [dim]waiting for a change to a .go file[/dim]"
+                )
+                if not wait_for_source_change(Path(path), done):
+                    return
+        _run(settings, console, done, received)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    sys.stdout.flush()
+
+
+def _run(
+    settings: DevSettings, console: Console, done: threading.Event, received: list[int]
+) -> None:
+    """Run the loop until a signal arrives (forwarded to the service) or it fails."""
+    loop = DevLoop(settings, listeners=[StatusPrinter(console, settings)])
+    try:
         loop.start()
         while not done.wait(0.2):
             if loop.error is not None:
                 break
     finally:
         loop.stop(signal.SIGINT if received[:1] == [signal.SIGINT] else signal.SIGTERM)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     if loop.error is not None:
         raise loop.error
-    sys.stdout.flush()

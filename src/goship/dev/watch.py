@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
+
+import watchfiles
 
 # Directories never watched. vendor/ is watched: its .go files are part of the build.
 IGNORED_DIRS = frozenset(
@@ -168,3 +171,33 @@ def describe(paths: Iterable[str], root: Path, limit: int = 3) -> str:
             rels.append(path)
     shown = ", ".join(rels[:limit])
     return shown + (f" (+{len(rels) - limit} more)" if len(rels) > limit else "")
+
+
+def is_code_error(message: str) -> bool:
+    """True for inspect errors a save can fix (the source does not parse or compile), as
+    opposed to a missing module or main package."""
+    return "does not parse" in message or "does not compile" in message
+
+
+def wait_for_source_change(root: Path, stop: threading.Event) -> bool:
+    """Block until a .go file, go.mod or go.sum under ``root`` changes (True) or ``stop`` is
+    set (False). Used before the first build when the code does not even parse."""
+    spec = WatchSpec(root=root.resolve())
+    accept = DevFilter(spec)
+
+    def relevant(change: object, path: str) -> bool:
+        return accept(change, path) and classify(path, spec) is Action.REBUILD
+
+    for changes in watchfiles.watch(
+        spec.root,
+        watch_filter=relevant,
+        stop_event=stop,
+        rust_timeout=200,
+        yield_on_timeout=True,
+        raise_interrupt=False,
+    ):
+        if stop.is_set():
+            return False
+        if changes:
+            return True
+    return False
