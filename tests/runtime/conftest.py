@@ -22,3 +22,8 @@ def clean_engine(docker_engine: DockerEngine) -> Iterator[DockerEngine]:
     before = verify_images(docker_engine)
     yield docker_engine
     assert_clean(docker_engine, before)
+
+
+@pytest.fixture(scope="session")
+def examples(repo_root: Path) -> Path:
+    return repo_root / "examples"
