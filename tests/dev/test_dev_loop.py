@@ -18,6 +18,7 @@ from goship.dev.loop import DevLoop
 from goship.dev.process import pid_alive
 from goship.dev.settings import DevSettings
 from goship.dev.watch import WatchSpec
+from goship.errors import EnvironmentMissingError
 
 SCRIPT = """#!/bin/sh
 echo "$$ start {version} $GREETING" >> {log}
@@ -286,3 +287,17 @@ def test_watcher_sees_saved_files(make_loop: MakeLoop, project: Path, tmp_path: 
     built = loop.wait_for(ev.BUILT, after=mark, timeout=30)
     assert built is not None and built.message == "main.go"
     assert _started(loop, mark).kind == ev.RESTARTED
+
+
+def test_environment_failure_stops_the_loop_with_the_error(make_loop: MakeLoop) -> None:
+    loop, builder = make_loop([])
+
+    def no_go() -> BuildResult:
+        raise EnvironmentMissingError("no Go toolchain found", "install Go")
+
+    builder.build = no_go  # type: ignore[method-assign]
+    loop.start()
+    failed = loop.wait_for(ev.FAILED, timeout=30)
+    assert failed is not None and failed.code == 3 and "no Go toolchain" in failed.message
+    assert isinstance(loop.error, EnvironmentMissingError)
+    assert loop.pid is None

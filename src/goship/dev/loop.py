@@ -33,7 +33,7 @@ from goship.dev.events import DevEvent, EventLog, Listener
 from goship.dev.process import Child, port_open
 from goship.dev.settings import DevSettings
 from goship.dev.watch import Action, DevFilter, Pending, WatchSpec, describe
-from goship.errors import GoshipError
+from goship.errors import EnvironmentMissingError, GoshipError
 
 WATCH_STEP_MS = 50  # a batch ends after this long without a new change
 WATCH_DEBOUNCE_MS = 1600  # ... or after this long in any case (watchfiles' default)
@@ -170,8 +170,18 @@ class DevLoop:
                 if self._pending and not self._stopping.is_set():
                     self._act(self._pending.take())
         except GoshipError as exc:
-            self.error = exc
-            self.log.emit(ev.FAILED, message=str(exc), code=int(exc.exit_code))
+            self._fail(exc)
+        except OSError as exc:  # e.g. the temp dir vanished or the disk is full
+            self._fail(
+                EnvironmentMissingError(
+                    f"goship dev cannot go on: {exc}",
+                    "check that TMPDIR is writable and has space, then start goship dev again",
+                )
+            )
+
+    def _fail(self, exc: GoshipError) -> None:
+        self.error = exc
+        self.log.emit(ev.FAILED, message=str(exc), code=int(exc.exit_code))
 
     def _collect(self, timeout: float) -> None:
         try:
