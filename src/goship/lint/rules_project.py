@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
+from pathlib import Path
 
 from goship.lint.final import Copy, FinalImage
 from goship.lint.findings import LintContext
@@ -20,37 +21,43 @@ def _ready(ctx: LintContext) -> tuple[FinalImage, ProjectFacts] | None:
     return ctx.final, ctx.facts
 
 
-def _location(c: Copy, rf: str) -> tuple[bool, str | None]:
+def _landing(src: str, c: Copy, rf: str, root: Path) -> tuple[bool, str | None]:
+    """Whether context path ``src`` covers ``rf`` and where ``rf`` lands (None: unknown).
+    A directory source copies its contents into the destination, not the directory."""
+    s = src.removeprefix("./").strip("/")
+    if s in ("", "."):
+        return True, posixpath.join(c.dest, rf)
+    if rf == s:
+        if (root / rf).is_dir():
+            return True, c.dest.rstrip("/") or "/"
+        if c.dest.endswith("/"):
+            return True, c.dest + posixpath.basename(rf)
+        return True, c.dest.rstrip("/") or "/"
+    if rf.startswith(s + "/"):
+        return True, posixpath.join(c.dest, rf[len(s) + 1 :])
+    if any(ch in s for ch in "*?[") and (
+        fnmatch.fnmatch(rf, s) or fnmatch.fnmatch(rf.split("/")[0], s)
+    ):
+        return True, None
+    return False, None
+
+
+def _location(c: Copy, rf: str, root: Path) -> tuple[bool, str | None]:
     """Whether COPY ``c`` brings project path ``rf`` and, when known, where it lands."""
     for src in c.sources:
         if c.from_stage is not None:
-            roots = c.from_stage.context_roots()
             s = posixpath.normpath(src)
-            for root in roots:
-                if s == root:
-                    return True, posixpath.join(c.dest, rf)
-                if posixpath.join(root, rf).startswith(s.rstrip("/") + "/") or s == posixpath.join(
-                    root, rf
-                ):
-                    return True, None
+            for ctx_root in c.from_stage.context_roots():
+                if s == ctx_root or s.startswith(ctx_root.rstrip("/") + "/"):
+                    found = _landing(posixpath.relpath(s, ctx_root), c, rf, root)
+                    if found[0]:
+                        return found
             if s.endswith("/" + rf.rstrip("/")):
                 return True, None
-            continue
-        if c.from_ref:
-            continue
-        s = src.removeprefix("./").strip("/")
-        if s in ("", "."):
-            return True, posixpath.join(c.dest, rf)
-        if rf == s:
-            if c.dest.endswith("/"):
-                return True, c.dest + posixpath.basename(rf)
-            return True, c.dest.rstrip("/") or "/"
-        if rf.startswith(s + "/"):
-            return True, posixpath.join(c.dest, rf[len(s) + 1 :])
-        if any(ch in s for ch in "*?[") and (
-            fnmatch.fnmatch(rf, s) or fnmatch.fnmatch(rf.split("/")[0], s)
-        ):
-            return True, None
+        elif not c.from_ref:
+            found = _landing(src, c, rf, root)
+            if found[0]:
+                return found
     return False, None
 
 
@@ -81,7 +88,7 @@ files with `//go:embed` so the binary carries them.
             landed: list[str] = []
             found = False
             for c in final.copies:
-                ok, where = _location(c, rel)
+                ok, where = _location(c, rel, Path(facts.root))
                 if ok:
                     found = True
                     if where is None or posixpath.normpath(where) == expected:

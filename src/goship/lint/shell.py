@@ -108,9 +108,12 @@ def go_builds(ins: Instruction) -> list[GoBuild]:
     """Every ``go build`` the RUN instruction runs."""
     out = []
     for script in run_scripts(ins):
+        exported: dict[str, str] = {}  # `export X=v` applies to the commands after it
         for env, argv in simple_commands(script):
-            if len(argv) >= 2 and argv[0].rsplit("/", 1)[-1] == "go" and argv[1] == "build":
-                out.append(GoBuild.parse(ins.line, env, argv))
+            if argv and argv[0] == "export":
+                exported.update(a.split("=", 1) for a in argv[1:] if _ASSIGN.match(a))  # type: ignore[misc]
+            elif len(argv) >= 2 and argv[0].rsplit("/", 1)[-1] == "go" and argv[1] == "build":
+                out.append(GoBuild.parse(ins.line, {**exported, **env}, argv))
     return out
 
 

@@ -1,0 +1,12 @@
+FROM golang:1.24-bookworm AS build
+WORKDIR /src
+COPY go.mod ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/app .
+
+FROM debian:bookworm-slim
+COPY --from=build /out/app /usr/local/bin/app
+USER 65532:65532
+EXPOSE 8080
+ENTRYPOINT ["/usr/local/bin/app"]

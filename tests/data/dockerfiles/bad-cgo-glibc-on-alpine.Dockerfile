@@ -1,0 +1,11 @@
+FROM golang:1.24-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=1 go build -trimpath -ldflags "-s -w" -o /out/app .
+
+FROM alpine:3.20
+COPY --from=build /out/app /app
+USER 65532:65532
+ENTRYPOINT ["/app"]

@@ -1,0 +1,11 @@
+FROM golang:1.24-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/app .
+
+FROM gcr.io/distroless/static-debian12:debug-nonroot
+USER 0:0
+COPY --from=build /out/app /app
+ENTRYPOINT ["/app"]

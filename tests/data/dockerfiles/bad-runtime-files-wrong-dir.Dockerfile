@@ -1,0 +1,15 @@
+FROM golang:1.25-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/site .
+
+FROM gcr.io/distroless/static-debian12:nonroot
+WORKDIR /app
+COPY templates/ /app/
+COPY --from=build /src/assets /srv/assets
+COPY resources ./resources
+COPY --from=build /out/site /site
+EXPOSE 8080
+ENTRYPOINT ["/site"]

@@ -1,0 +1,12 @@
+FROM golang:1.24-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/app .
+
+FROM scratch
+COPY --from=build /out/app /app
+USER 65532:65532
+HEALTHCHECK --interval=10s --timeout=2s CMD ["/app", "-healthcheck"]
+ENTRYPOINT ["/app"]

@@ -1,0 +1,4 @@
+FROM nginx:1.27-alpine
+COPY site/ /usr/share/nginx/html/
+USER nginx
+EXPOSE 8080
