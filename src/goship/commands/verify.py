@@ -50,9 +50,11 @@ def require_ok(report: VerifyReport) -> None:
     if not report.ok:
         errors = [f for f in report.findings if f.severity == "error"]
         ids = ", ".join(f.id for f in errors)
+        # The hint: a diagnosis (it names the fix) before a generic finding such as "exited".
+        best = sorted(errors, key=lambda f: f.evidence is None)
         raise FindingsError(
             f"verification of {report.image} failed ({ids})",
-            errors[0].fix if errors and errors[0].fix else None,
+            best[0].fix if best and best[0].fix else None,
         )
 
 

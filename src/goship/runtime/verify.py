@@ -156,7 +156,7 @@ def _run(
                     "exited",
                     "error",
                     f"the service exited with code {report.exit_code} before it was healthy",
-                    "see the diagnosis below and the last log lines",
+                    "see the diagnoses and the last log lines",
                 )
             )
         count = ctr.inspect(engine, name).get("RestartCount")
