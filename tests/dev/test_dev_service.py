@@ -242,3 +242,36 @@ def test_cli_waits_for_a_fix_when_the_first_build_cannot_parse(
                 proc.kill()
                 proc.wait()
     assert "Traceback" not in err_path.read_text()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
+def test_service_dies_with_goship_even_on_sigkill(go_env: None, tmp_path: Path) -> None:
+    root = _copy("stdlib-api", tmp_path)
+    port = free_port()
+    err_path = tmp_path / "dev.err"
+    with err_path.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "goship", "dev", str(root), "--env", f"ADDR=127.0.0.1:{port}"],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env={**os.environ, "GOTOOLCHAIN": "local"},
+        )
+        try:
+            alive = lambda: proc.poll() is None  # noqa: E731
+            url = f"http://127.0.0.1:{port}/healthz"
+            assert wait_http(url, timeout=300, alive=alive) == 200, err_path.read_text()
+            tree = descendants(proc.pid)
+            assert tree
+            proc.kill()  # SIGKILL: goship gets no chance to stop the service itself
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    deadline = time.monotonic() + 30
+    while any(pid_alive(p) for p in tree) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    leftover = [p for p in tree if pid_alive(p)]
+    for pid in leftover:  # never leave a server behind, even when the assertion fails
+        os.kill(pid, signal.SIGKILL)
+    assert not leftover

@@ -78,6 +78,7 @@ class DevLoop:
         self._awaiting_ready: float | None = None  # start time while the port is not open
         self._exit_reported = False
         self.stop_code: int | None = None
+        self._stop_signal: int = signal.SIGTERM
         self.error: GoshipError | None = None  # why the loop gave up (FAILED event)
 
     # -- public API ---------------------------------------------------------------------------
@@ -121,19 +122,21 @@ class DevLoop:
     def stop(self, sig: int = signal.SIGTERM) -> int | None:
         """Stop watching, stop the service (``sig``, then SIGKILL after the grace period) and
         remove the build directory. Returns the service's exit code."""
+        self._stop_signal = sig
         self._stopping.set()
         self._watch_stop.set()
         self._builder.cancel()
         for thread in self._threads:
-            thread.join(timeout=30)
-        code = None
-        if self._child is not None:
-            code = self._child.stop(sig, self.settings.grace)
-            self._child = None
+            thread.join(timeout=30 + self.settings.grace)
+        self._stop_child()  # normally done by the worker already (it owns the child)
         shutil.rmtree(self._out_dir, ignore_errors=True)
-        self.stop_code = code
-        self.log.emit(ev.STOPPED, code=code)
-        return code
+        self.log.emit(ev.STOPPED, code=self.stop_code)
+        return self.stop_code
+
+    def _stop_child(self) -> None:
+        child, self._child = self._child, None
+        if child is not None:
+            self.stop_code = child.stop(self._stop_signal, self.settings.grace)
 
     # -- watcher thread -----------------------------------------------------------------------
 
@@ -178,6 +181,10 @@ class DevLoop:
                     "check that TMPDIR is writable and has space, then start goship dev again",
                 )
             )
+        finally:
+            # The worker started the service, so it stops it: the service dies with this
+            # thread (PR_SET_PDEATHSIG), and stopping it here keeps SIGINT a SIGINT.
+            self._stop_child()
 
     def _fail(self, exc: GoshipError) -> None:
         self.error = exc

@@ -3,20 +3,42 @@
 The child runs in a new session (so a terminal's Ctrl-C reaches goship, which forwards it, and
 never the service twice). Stopping sends the signal to the whole process group *and* to every
 descendant found under ``/proc`` (delve starts the service in a process group of its own), waits
-for the grace period, then SIGKILLs whatever is left.
+for the grace period, then SIGKILLs whatever is left. On Linux the child also gets
+``PR_SET_PDEATHSIG=SIGTERM``: if goship itself is killed (SIGKILL, OOM) the service follows.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _libc_prctl() -> Callable[..., int] | None:
+    try:
+        return cast("Callable[..., int]", ctypes.CDLL(None, use_errno=True).prctl)
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _libc_prctl() if sys.platform.startswith("linux") else None
+
+
+def _die_with_parent() -> None:
+    """Runs in the forked child before exec: SIGTERM it when the thread that started it ends
+    (goship dev killed with SIGKILL included), so no service outlives the loop."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def descendants(pid: int) -> list[int]:
@@ -99,6 +121,7 @@ class Child:
             stdout=stdout,
             stderr=stderr,
             start_new_session=True,
+            preexec_fn=_die_with_parent if _PRCTL is not None else None,
         )
         self.pid = self._proc.pid
 
