@@ -89,6 +89,17 @@ def _dedupe(goship: list[Finding], hadolint: list[Finding]) -> list[Finding]:
     return [f for f in goship if not any((code, f.line) in seen for code in BY_ID[f.id].hadolint)]
 
 
+def _with_equivalents(ids: frozenset[str]) -> frozenset[str]:
+    """Ignoring a goship rule also ignores its hadolint equivalents, and the reverse: the
+    same problem is reported once and silenced once."""
+    out = set(ids)
+    for rule in RULES:
+        group = {rule.id, *rule.hadolint}
+        if group & ids:
+            out |= group
+    return frozenset(out)
+
+
 def lint_dockerfile(path: Path, options: LintOptions, shown: str | None = None) -> LintReport:
     """Lint the Dockerfile at ``path`` (see :mod:`goship.lint.registry` for the rules)."""
     df = read_dockerfile(path, shown)
@@ -109,7 +120,7 @@ def lint_dockerfile(path: Path, options: LintOptions, shown: str | None = None) 
             report.notes.append(result.note)
         findings = _dedupe(findings, result.findings) + result.findings
     findings = [
-        f for f in findings if f.id not in config.ignore and f.id not in df.ignores_at(f.line)
+        f for f in findings if f.id not in _with_equivalents(config.ignore | df.ignores_at(f.line))
     ]
     report.findings = sorted(
         findings, key=lambda f: (f.line, -RANK[f.severity], f.source != "goship", f.id)
