@@ -8,6 +8,7 @@ import contextlib
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lint_corpus import CORPUS
 
 from goship.errors import BadInputError
 from goship.lint.engine import lint_parsed
@@ -116,3 +117,22 @@ def test_stage_model() -> None:
 def test_surrogates_and_nul_do_not_reach_the_parser() -> None:
     df = parse_dockerfile("FROM a:1\nRUN echo \udcff\x00\n")
     assert df.instructions[1].cmd == "RUN"
+
+
+CORPUS_TEXTS = sorted(p.read_text() for p in CORPUS.glob("*.Dockerfile"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(CORPUS_TEXTS),
+    st.lists(st.tuples(st.integers(0, 2000), st.integers(0, 40), st.text(max_size=8)), max_size=6),
+)
+def test_mutated_corpus_files(text: str, edits: list[tuple[int, int, str]]) -> None:
+    for pos, cut, insert in edits:
+        pos %= len(text) + 1
+        text = text[:pos] + insert + text[pos + cut :]
+    try:
+        df = parse_dockerfile(text)
+    except BadInputError:
+        return
+    lint_parsed(df, None)
