@@ -155,3 +155,20 @@ def test_cli_exit_3_for_debug_without_dlv(tmp_path: Path) -> None:
     proc = _cli(str(tmp_path), "--debug", env={"GOSHIP_DLV": str(tmp_path / "no-dlv")})
     assert proc.returncode == 3
     assert "go install github.com/go-delve/delve/cmd/dlv@latest" in proc.stderr
+
+
+def test_several_mains_need_main(tmp_path: Path) -> None:
+    require_tool("go")
+    server = (
+        'package main\n\nimport "net/http"\n\n'
+        'func main() {{ _ = http.ListenAndServe(":{port}", nil) }}\n'
+    )
+    write_go_module(
+        tmp_path,
+        {"cmd/a/main.go": server.format(port=8081), "cmd/b/main.go": server.format(port=8082)},
+    )
+    with pytest.raises(BadInputError, match="--main"):
+        resolve_settings(tmp_path)
+    settings = resolve_settings(tmp_path, main="./cmd/b")
+    assert (settings.build.package, settings.build.name) == ("./cmd/b", "b")
+    assert settings.service_port(settings.child_env()) == 8082
