@@ -160,7 +160,7 @@ def test_cli_sigterm_stops_the_service_and_leaves_no_process(go_env: None, tmp_p
             [sys.executable, "-m", "goship", "dev", str(root), "--env", f"ADDR=127.0.0.1:{port}"],
             stdout=out,
             stderr=err,
-            env={**os.environ, "GOTOOLCHAIN": "local"},
+            env={**os.environ, "GOTOOLCHAIN": "local", "TMPDIR": str(tmp_path)},
         )
         try:
             alive = lambda: proc.poll() is None  # noqa: E731
@@ -223,7 +223,7 @@ def test_cli_waits_for_a_fix_when_the_first_build_cannot_parse(
             [sys.executable, "-m", "goship", "dev", str(root), "--env", f"ADDR=127.0.0.1:{port}"],
             stdout=subprocess.DEVNULL,
             stderr=err,
-            env={**os.environ, "GOTOOLCHAIN": "local"},
+            env={**os.environ, "GOTOOLCHAIN": "local", "TMPDIR": str(tmp_path)},
         )
         try:
             deadline = time.monotonic() + 120
@@ -254,7 +254,7 @@ def test_service_dies_with_goship_even_on_sigkill(go_env: None, tmp_path: Path) 
             [sys.executable, "-m", "goship", "dev", str(root), "--env", f"ADDR=127.0.0.1:{port}"],
             stdout=subprocess.DEVNULL,
             stderr=err,
-            env={**os.environ, "GOTOOLCHAIN": "local"},
+            env={**os.environ, "GOTOOLCHAIN": "local", "TMPDIR": str(tmp_path)},
         )
         try:
             alive = lambda: proc.poll() is None  # noqa: E731
