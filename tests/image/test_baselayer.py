@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import posixpath
 from pathlib import Path
 
 import certifi
 from image_helpers import members_by_name
 
-from goship.image.baselayer import build_base_layer, zoneinfo_source
+from goship.image.baselayer import (
+    ZONEINFO_ZIP,
+    base_env,
+    build_base_layer,
+    ca_bundle_pem,
+    zoneinfo_source,
+)
 from goship.image.blobs import BlobStore
+from goship.image.model import Layer
 
 
 def test_minimal_base_layer_content(store: BlobStore) -> None:
@@ -34,44 +40,49 @@ def test_minimal_base_layer_content(store: BlobStore) -> None:
         assert (info.mode, info.uid, info.gid) == (0o644, 0, 0)
     # tiny: far below the 0.5 MiB overhead budget
     assert layer.size < 1024
+    assert base_env() == {}
 
 
-def test_ca_bundle_is_certifis(store: BlobStore) -> None:
+def test_ca_bundle_is_certifis_pem_blocks(store: BlobStore) -> None:
     layer = build_base_layer(store, epoch=0, ca_certificates=True)
     got = members_by_name(store, layer)
     info, data = got["etc/ssl/certs/ca-certificates.crt"]
-    assert data == Path(certifi.where()).read_bytes()
+    original = Path(certifi.where()).read_text()
+    assert data == ca_bundle_pem()
+    text = data.decode()
+    assert "#" not in text and text.startswith("-----BEGIN CERTIFICATE-----\n")
+    assert text.count("BEGIN CERTIFICATE") == original.count("BEGIN CERTIFICATE") > 100
+    # every certificate's base64 body is kept line for line
+    body = [ln for ln in original.splitlines() if ln and not ln.startswith("#")]
+    assert text.splitlines() == body
     assert info.mode == 0o644
     assert got["etc/ssl"][0].isdir() and got["etc/ssl/certs"][0].isdir()
     assert not any(name.startswith("usr/") for name in got)
+    assert base_env(ca_certificates=True) == {"SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt"}
 
 
-def test_zoneinfo_tree_from_tzdata(store: BlobStore) -> None:
+def test_zoneinfo_is_one_zip_go_reads_via_zoneinfo_env(store: BlobStore) -> None:
     layer = build_base_layer(store, epoch=0, zoneinfo=True)
     got = members_by_name(store, layer)
-    ny = got["usr/share/zoneinfo/America/New_York"]
-    assert ny[1].startswith(b"TZif")
-    assert ny[1] == (zoneinfo_source() / "America" / "New_York").read_bytes()
-    assert got["usr/share/zoneinfo/Etc/UTC"][1].startswith(b"TZif")
-    assert got["usr/share/zoneinfo/UTC"][0].linkname == "Etc/UTC"
-    assert "usr/share/zoneinfo/zone1970.tab" in got
-    assert not [n for n in got if n.endswith((".py", ".pyc")) or "__pycache__" in n]
-    zone_files = [n for n, (i, _) in got.items() if (i.isfile() or i.issym()) and "/zoneinfo/" in n]
-    assert len(zone_files) > 500
-    # duplicates (aliases) are relative symlinks that resolve to a regular file in the layer
-    links = {n: i.linkname for n, (i, _) in got.items() if i.issym()}
-    assert links, "the tzdata package has alias zones stored as copies"
-    for name, target in links.items():
-        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
-        assert not target.startswith("/") and got[resolved][0].isfile(), name
-        source = zoneinfo_source() / name.removeprefix("usr/share/zoneinfo/")
-        assert got[resolved][1] == source.read_bytes()
-    eastern = posixpath.join("usr/share/zoneinfo/US", links["usr/share/zoneinfo/US/Eastern"])
-    assert posixpath.normpath(eastern) == "usr/share/zoneinfo/America/New_York"
+    zones = [n for n in got if n.startswith("usr/share/zoneinfo/")]
+    assert zones == [ZONEINFO_ZIP.lstrip("/")]
+    info, data = got[ZONEINFO_ZIP.lstrip("/")]
+    assert info.mode == 0o644 and data[:4] == b"PK\x03\x04"
+    assert base_env(zoneinfo=True) == {"ZONEINFO": ZONEINFO_ZIP}
     assert not any(name.startswith("etc/ssl") for name in got)
+    assert zoneinfo_source().is_dir()
 
 
-def test_base_layer_is_reproducible_across_stores(tmp_path: Path) -> None:
-    a = build_base_layer(BlobStore(tmp_path / "a"), epoch=7, ca_certificates=True, zoneinfo=True)
-    b = build_base_layer(BlobStore(tmp_path / "b"), epoch=7, ca_certificates=True, zoneinfo=True)
+def test_base_layer_is_reproducible_and_memoised(tmp_path: Path) -> None:
+    def full(store: str, epoch: int = 7) -> Layer:
+        s = BlobStore(tmp_path / store)
+        return build_base_layer(s, epoch=epoch, ca_certificates=True, zoneinfo=True)
+
+    a, b = full("a"), full("b")
     assert (a.digest, a.diff_id) == (b.digest, b.diff_id)
+    assert full("a") == a
+    assert full("a", epoch=8).digest != a.digest
+    subset = build_base_layer(
+        BlobStore(tmp_path / "a"), epoch=7, zoneinfo=True, zones={"Europe/Paris"}
+    )
+    assert subset.size < 10_000 and "1 zones" in subset.comment

@@ -147,7 +147,8 @@ def test_big_file_is_streamed(tmp_path: Path, store: BlobStore) -> None:
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 8 << 20, f"building a 32 MiB layer held {peak >> 20} MiB at once"
+    # a few 1 MiB pieces per gzip thread (goship.image.pgzip), never the whole file
+    assert peak < 16 << 20, f"building a 32 MiB layer held {peak >> 20} MiB at once"
     assert layer.uncompressed_size is not None and layer.uncompressed_size > 32 << 20
     with tarfile.open(store.path(layer.digest), "r:gz") as tar:
         fh = tar.extractfile("app/big")

@@ -1,5 +1,5 @@
-"""``--base``: a user-given base image (needed for cgo) from a local OCI layout, a
-docker-archive / OCI archive ``.tar``, or a registry reference.
+"""``--base`` policy: a user-given base image (needed for cgo) from a local image (read by
+:mod:`goship.image.base`, which owns the file formats) or a registry reference.
 
 The base is resolved once into an :class:`~goship.image.model.Artifact` plus the store holding
 its blobs; :func:`base_for` picks the image for each target platform. :func:`check_interpreter`
@@ -17,24 +17,19 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from goship.errors import BadInputError, GoshipError, ProjectError
 from goship.image.assemble import BaseImage
+from goship.image.base import is_local_base, read_local
 from goship.image.blobs import BlobStore
-from goship.image.index import parse_artifact
-from goship.image.layout import read_layout
-from goship.image.manifest import manifest_document, parse_image
+from goship.image.manifest import parse_image
 from goship.image.model import (
     INDEX_TYPES,
-    OCI_CONFIG,
-    OCI_LAYER_TAR,
-    OCI_MANIFEST,
     Artifact,
     Descriptor,
     Image,
     ImageIndex,
-    canonical_json,
 )
 from goship.image.platform import Platform
 
@@ -65,59 +60,6 @@ class LoadedBase:
         else:
             image = art
         return BaseImage(image=image, store=self.store, name=self.name)
-
-
-def _split_layout_ref(text: str) -> tuple[Path, str | None]:
-    path, sep, tag = text.rpartition(":")
-    if sep and path and Path(path).is_dir() and "/" not in tag:
-        return Path(path), tag
-    return Path(text), None
-
-
-def _docker_archive(root: Path, store: BlobStore) -> Artifact:
-    """A classic ``docker save`` tree: manifest.json + config + uncompressed layer tars."""
-    try:
-        entries: list[dict[str, Any]] = json.loads((root / "manifest.json").read_bytes())
-        entry = entries[0]
-        config_bytes = (root / entry["Config"]).read_bytes()
-        layer_files = [root / name for name in entry["Layers"]]
-    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
-        raise BadInputError(f"unreadable docker-archive manifest: {exc}", _BASE_HINT) from exc
-    if len(entries) != 1:
-        raise BadInputError("the base docker-archive holds several images; save only one")
-    config_desc = store.put_bytes(config_bytes, OCI_CONFIG)
-    layers = [store.put_file(p, OCI_LAYER_TAR) for p in layer_files]
-    manifest = canonical_json(manifest_document(config_desc, layers))
-    store.put_bytes(manifest, OCI_MANIFEST)
-    return parse_image(store, manifest)
-
-
-def _archive(path: Path, workdir: Path, name: str) -> LoadedBase:
-    root = workdir / "base-archive"
-    try:
-        with tarfile.open(path) as tar:
-            tar.extractall(root, filter="data")
-    except (OSError, tarfile.TarError) as exc:
-        raise BadInputError(f"cannot read base archive {path}: {exc}", _BASE_HINT) from exc
-    if (root / "oci-layout").is_file() and (root / "index.json").is_file():
-        artifact, store = read_layout(root) if _single_index(root) else _first(root)
-        return LoadedBase(name, artifact, store)
-    if (root / "manifest.json").is_file():
-        store = BlobStore(workdir / "base-store")
-        return LoadedBase(name, _docker_archive(root, store), store)
-    raise BadInputError(f"{path} is neither a docker-archive nor an OCI archive", _BASE_HINT)
-
-
-def _single_index(root: Path) -> bool:
-    doc = json.loads((root / "index.json").read_bytes())
-    return len({m.get("digest") for m in doc.get("manifests", [])}) == 1
-
-
-def _first(root: Path) -> tuple[Artifact, BlobStore]:
-    """docker >= 25 archives list one manifest per tag; take the first."""
-    doc = json.loads((root / "index.json").read_bytes())
-    store = BlobStore(root, create=False)
-    return parse_artifact(store, Descriptor.from_json(doc["manifests"][0])), store
 
 
 def _registry(ref_text: str, store: BlobStore, platforms: list[Platform]) -> LoadedBase:
@@ -155,15 +97,14 @@ def _registry(ref_text: str, store: BlobStore, platforms: list[Platform]) -> Loa
     return LoadedBase(str(ref), artifact, store)
 
 
-def load_base(text: str, store: BlobStore, workdir: Path, platforms: list[Platform]) -> LoadedBase:
-    """Resolve ``--base``: a layout dir (``DIR[:TAG]``), an archive file, or a registry ref."""
-    path, tag = _split_layout_ref(text)
+def load_base(text: str, store: BlobStore, platforms: list[Platform]) -> LoadedBase:
+    """Resolve ``--base``: a local image (read by :mod:`goship.image.base`: ``DIR[:TAG]``,
+    an archive, or skopeo-style ``oci:``/``oci-archive:``/``docker-archive:``) or a registry
+    reference (pulled: the index plus the manifests of the wanted platforms)."""
     try:
-        if path.is_dir():
-            artifact, layout_store = read_layout(path, tag)
-            return LoadedBase(text, artifact, layout_store)
-        if path.is_file():
-            return _archive(path, workdir, text)
+        if is_local_base(text):
+            artifact, src_store = read_local(text, store)
+            return LoadedBase(text, artifact, src_store)
         if text.startswith((".", "/", "~")) or text.endswith(".tar"):
             raise BadInputError(f"base {text} does not exist", _BASE_HINT)
         return _registry(text, store, platforms)

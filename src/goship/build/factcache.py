@@ -100,21 +100,7 @@ def cached_facts(
         return hit
     facts = analyse()
     _write(cache_dir / f"{key}.json", facts)
-    _write(cache_dir / f"last-{_last_name(root, main, tags)}.json", facts)
     return facts
-
-
-def last_facts(root: Path, main: str | None, tags: str, cache_dir: Path) -> ProjectFacts | None:
-    """The facts of the previous analysis of this project (any source version), used to start
-    compiling while the current source is analysed; None when there is none."""
-    if os.environ.get("GOSHIP_NO_FACT_CACHE"):
-        return None
-    return _read(cache_dir / f"last-{_last_name(root, main, tags)}.json")
-
-
-def _last_name(root: Path, main: str | None, tags: str) -> str:
-    text = json.dumps([str(root.resolve()), main, tags])
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _read(record: Path) -> ProjectFacts | None:

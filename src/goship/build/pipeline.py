@@ -8,23 +8,27 @@ shared blob store (``$GOSHIP_CACHE``), which is a cache, not output.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from goship.build.base import LoadedBase, check_interpreter, load_base
-from goship.build.factcache import cached_facts, last_facts
+from goship.build.early import EarlyCompile
+from goship.build.early import remember as remember_early
+from goship.build.early import start as start_early
+from goship.build.factcache import cached_facts
 from goship.build.progress import BuildProgress
 from goship.build.publish import OutputRequest, Published, precheck, publish
 from goship.build.spec import ImagePlan, go_tags, plan_image
 from goship.build.tags import resolve_tags
 from goship.config import BuildOptions, resolve_options
-from goship.errors import BadInputError, GoshipError, ProjectError
-from goship.gobuild.compile import Binary, CompileRequest, compile_all
+from goship.errors import BadInputError, ProjectError
+from goship.gobuild.compile import Binary, CompileRequest, compile_all, go_jobs
 from goship.gobuild.request import make_request, resolve_version
 from goship.gobuild.vcs import GitInfo, git_info, source_date_epoch
 from goship.image.assemble import ServiceImageSpec, build_service_image, summary_json
@@ -102,6 +106,7 @@ def _image_for(
     spec = ServiceImageSpec(
         platform=binary.platform,
         binary=binary.path,
+        binary_sha256=binary.sha256,
         project_root=Path(facts.root),
         binary_path=plan.binary_path,
         files=plan.files,
@@ -163,7 +168,13 @@ def _facts(root: Path, options: BuildOptions, store: BlobStore) -> ProjectFacts:
     def analyse() -> ProjectFacts:
         from goship.project.analyze import inspect_project
 
-        return inspect_project(root, main=options.main, tags=tags or None, compile_check=False)
+        return inspect_project(
+            root,
+            main=options.main,
+            tags=tags or None,
+            compile_check=False,
+            list_cache=cache_dir.parent / "golist",
+        )
 
     return cached_facts(root, options.main, tags, cache_dir, analyse)
 
@@ -195,40 +206,15 @@ class _Context:
         return replace(req, cache_dir=self.store.root.parent / "bin")
 
 
-def _speculate(
-    ctx: _Context, root: Path, progress: BuildProgress
-) -> tuple[CompileRequest, Future[list[Binary]], ThreadPoolExecutor] | None:
-    """Start compiling with the previous facts of this project while it is analysed again
-    (the analysis and the link step then overlap); None when there are no previous facts."""
-    tags, cache_dir = _fact_args(root, ctx.options, ctx.store)
-    prev = last_facts(root, ctx.options.main, tags, cache_dir)
-    if prev is None or ctx.options.base:
-        return None
-    try:
-        req = ctx.request(prev, "speculative")
-    except GoshipError:
-        return None
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speculative")
-    return req, pool.submit(compile_all, req, progress.compile_event), pool
-
-
 def _inspect_and_compile(
-    ctx: _Context, root: Path, progress: BuildProgress
+    ctx: _Context, root: Path, progress: BuildProgress, early: EarlyCompile | None
 ) -> tuple[ProjectFacts, CompileRequest, list[Binary]]:
-    speculative = _speculate(ctx, root, progress)
-    try:
-        with progress.step("inspect", f"inspect {root}"):
-            facts = _facts(root, ctx.options, ctx.store)
-        req = ctx.request(facts, "bin")
-        if speculative is not None:
-            spec_req, future, _ = speculative
-            if replace(spec_req, out_dir=req.out_dir) == req:
-                return facts, spec_req, future.result()
-            future.exception()  # wait for it; its result is not wanted
-        return facts, req, compile_all(req, on_event=progress.compile_event)
-    finally:
-        if speculative is not None:
-            speculative[2].shutdown(wait=True)
+    """Analyse (or take cached facts), then compile; the previous build's ``go build`` may
+    already be running (see :mod:`goship.build.early`) and is used when it is the same."""
+    with progress.step("inspect", f"inspect {root}"):
+        facts = _facts(root, ctx.options, ctx.store)
+    req = ctx.request(facts, "bin")
+    return facts, req, compile_all(req, on_event=progress.compile_event, early=early)
 
 
 def build(
@@ -237,22 +223,41 @@ def build(
     out: OutputRequest,
     progress: BuildProgress | None = None,
     store: BlobStore | None = None,
+    early: EarlyCompile | None = None,
 ) -> BuildResult:
-    """Run the whole build; see the module docstring."""
+    """Run the whole build; see the module docstring. ``early`` holds ``go build``s the CLI
+    started before importing this module (else they are started here)."""
     progress = progress or BuildProgress(enabled=False)
     root = Path(path)
     if not root.is_dir():
         raise BadInputError(f"{root} is not a directory", "give the path of a Go project")
+    store = store or BlobStore.default()
+    with contextlib.ExitStack() as stack:
+        if early is None:
+            early = start_early(root, flags, store.root.parent)
+        if early is not None:
+            stack.enter_context(early)
+        return _build(root, flags, out, progress, store, early)
+
+
+def _build(
+    root: Path,
+    flags: Mapping[str, Any],
+    out: OutputRequest,
+    progress: BuildProgress,
+    store: BlobStore,
+    early: EarlyCompile | None,
+) -> BuildResult:
     options = resolve_options(root, flags)
     precheck(out)
-    store = store or BlobStore.default()
     with tempfile.TemporaryDirectory(prefix="goship-build-") as work:
         ctx = _Context(options, store, Path(work))
         base = None
         if options.base:
             with progress.step("base", f"base {options.base}"):
-                base = load_base(options.base, store, ctx.workdir, list(options.platforms))
-        facts, req, binaries = _inspect_and_compile(ctx, root, progress)
+                base = load_base(options.base, store, list(options.platforms))
+        facts, req, binaries = _inspect_and_compile(ctx, root, progress, early)
+        remember_early(root, flags, store.root.parent, go_jobs(req))
         git = ctx.git(facts.root)
         epoch = source_date_epoch(git)
         plan = plan_image(

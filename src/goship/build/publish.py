@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from goship.build import FORMATS
 from goship.build.progress import BuildProgress
 from goship.errors import BadInputError, EnvironmentMissingError, UsageError
 from goship.image.archive import write_docker_archive, write_oci_archive
@@ -24,7 +25,6 @@ from goship.image.blobs import BlobStore
 from goship.image.layout import write_layout
 from goship.image.model import Artifact, ImageIndex
 
-FORMATS = ("layout", "oci", "docker")
 _DOCKER_HINT = "start a Docker daemon (or set DOCKER_HOST), or write a file with --output X.tar"
 
 

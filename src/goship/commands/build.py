@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
 import click
 
-from goship.build.pipeline import build
-from goship.build.progress import BuildProgress
-from goship.build.publish import FORMATS, OutputRequest
+from goship.build import FORMATS
+from goship.build.early import default_cache_root
+from goship.build.early import start as start_early
 from goship.config import click_options
-from goship.report.output import emit_json
-from goship.sbom.buildhook import attach_build_sbom
-from goship.sbom.buildhook import check_request as check_sbom_request
 
 
 @click.command("build")
@@ -67,13 +65,26 @@ def build_command(
     static base, unwritable output, bad credentials), 3 environment missing (no Go, no Docker
     daemon for --load, registry unreachable).
     """
-    out = OutputRequest(output=output, format=fmt, load=load, push=push, name=name)
-    check_sbom_request(sbom_format, output, push)
-    progress = BuildProgress(enabled=None if not as_json else False)
-    with progress.live():
-        result = build(path, settings, out, progress)
+    # Start last time's `go build` before importing the pipeline (see goship.build.early).
+    early = start_early(path, settings, default_cache_root())
+    with early or contextlib.nullcontext():
+        from goship.build.pipeline import build
+        from goship.build.progress import BuildProgress
+        from goship.build.publish import OutputRequest
+        from goship.report.output import emit_json
+
+        out = OutputRequest(output=output, format=fmt, load=load, push=push, name=name)
+        if sbom_format:
+            from goship.sbom.buildhook import check_request as check_sbom_request
+
+            check_sbom_request(sbom_format, output, push)
+        progress = BuildProgress(enabled=None if not as_json else False)
+        with progress.live():
+            result = build(path, settings, out, progress, early=early)
     sbom = None
     if sbom_format:
+        from goship.sbom.buildhook import attach_build_sbom
+
         pushed = result.pinned if push else None
         sbom = attach_build_sbom(
             result.artifact, sbom_format, output=output, kind=out.kind, pushed=pushed

@@ -12,18 +12,20 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from goship.errors import EnvironmentMissingError, GoshipError, ProjectError
 from goship.gobuild.bincache import BinaryCache, binary_key, tree_key
 from goship.gobuild.cgo import CgoPlan
 from goship.gobuild.elfcheck import check_binary
 from goship.gobuild.ldflags import sanitize_goflags
-from goship.gobuild.toolchain import run_go
+from goship.gobuild.toolchain import GoResult, run_go
 from goship.image.platform import Platform
 from goship.project.facts import ProjectFacts
 
@@ -40,6 +42,17 @@ _GOSUM_RE = re.compile(
 _MAX_ERROR_LINES = 20
 
 EventHook = Callable[[Platform, str], None]  # (platform, "start" | "done")
+OUT_PLACEHOLDER = Path("OUT")  # the -o value in job records and cache keys
+
+
+class Prestarted(Protocol):
+    """``go build`` processes started before the request was known (goship.build.early)."""
+
+    def tree_for(self, root: Path) -> str | None: ...
+
+    def take(
+        self, args: Sequence[str], cwd: str | os.PathLike[str], env: Mapping[str, str]
+    ) -> tuple[GoResult, Path] | None: ...
 
 
 @dataclass(frozen=True)
@@ -158,10 +171,44 @@ def _fail(req: CompileRequest, platform: Platform, stderr: str) -> GoshipError:
     )
 
 
-def compile_one(req: CompileRequest, platform: Platform, tree: str | None = None) -> Binary:
+def go_jobs(req: CompileRequest) -> list[dict[str, Any]]:
+    """The ``go build`` command of each platform as a plain record (``args`` with ``-o OUT``,
+    ``cwd``, ``env`` overlay, ``package``, ``name``, ``cacheable``), for early starts."""
+    return [
+        {
+            "args": _go_args(req, OUT_PLACEHOLDER),
+            "cwd": str(req.root),
+            "env": build_env(p, req.cgo),
+            "package": req.package,
+            "name": req.name,
+            "cacheable": bool(req.cache_dir) and not req.cgo.enabled,
+        }
+        for p in req.platforms
+    ]
+
+
+def _run_build(
+    req: CompileRequest, out: Path, env: dict[str, str], early: Prestarted | None
+) -> GoResult:
+    taken = early.take(_go_args(req, OUT_PLACEHOLDER), req.root, env) if early else None
+    if taken is None:
+        return run_go(_go_args(req, out), cwd=req.root, env=env)
+    result, produced = taken
+    if produced.is_file():
+        shutil.move(produced, out)
+    return result
+
+
+def compile_one(
+    req: CompileRequest,
+    platform: Platform,
+    tree: str | None = None,
+    early: Prestarted | None = None,
+) -> Binary:
     """Build ``req`` for one platform into ``out_dir/<slug>/<name>`` and check the ELF.
 
-    ``tree`` is the source digest for the binary cache (None: no cache)."""
+    ``tree`` is the source digest for the binary cache (None: no cache); ``early`` may hold
+    the very same ``go build`` already running."""
     started = time.monotonic()
     out_dir = req.out_dir / platform.slug
     try:
@@ -175,9 +222,9 @@ def compile_one(req: CompileRequest, platform: Platform, tree: str | None = None
     out.unlink(missing_ok=True)
     env = build_env(platform, req.cgo)
     cache = BinaryCache(req.cache_dir) if req.cache_dir and tree and not req.cgo.enabled else None
-    key = binary_key(tree or "", _go_args(req, Path("OUT")), env, req.package) if cache else ""
+    key = binary_key(tree or "", _go_args(req, OUT_PLACEHOLDER), env, req.package) if cache else ""
     if cache is None or not cache.fetch(key, out):
-        result = run_go(_go_args(req, out), cwd=req.root, env=env)
+        result = _run_build(req, out, env, early)
         if result.returncode != 0 or not out.is_file():
             raise _fail(req, platform, result.stderr or result.stdout)
         if cache is not None:
@@ -195,16 +242,21 @@ def compile_one(req: CompileRequest, platform: Platform, tree: str | None = None
     )
 
 
-def compile_all(req: CompileRequest, on_event: EventHook | None = None) -> list[Binary]:
+def compile_all(
+    req: CompileRequest, on_event: EventHook | None = None, early: Prestarted | None = None
+) -> list[Binary]:
     """Build every platform (in parallel, at most one job per core) and return the binaries in
     platform order. The first failure (in platform order) is raised after all jobs stopped."""
 
-    tree = tree_key(req.root) if req.cache_dir else None
+    tree = None
+    if req.cache_dir:
+        tree = early.tree_for(req.root) if early else None
+        tree = tree or tree_key(req.root)
 
     def job(platform: Platform) -> Binary:
         if on_event:
             on_event(platform, "start")
-        binary = compile_one(req, platform, tree)
+        binary = compile_one(req, platform, tree, early)
         if on_event:
             on_event(platform, "done")
         return binary

@@ -11,7 +11,6 @@ import hashlib
 import io
 import os
 import tarfile
-import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
@@ -29,6 +28,7 @@ from goship.image.model import (
     canonical_json,
     digest_hex,
 )
+from goship.image.pgzip import Gunzip
 from goship.image.platform import Platform
 
 _CHUNK = 1 << 20
@@ -60,7 +60,7 @@ class _GunzipReader(io.RawIOBase):
 
     def __init__(self, fh: IO[bytes]) -> None:
         self._fh = fh
-        self._z = zlib.decompressobj(47)  # auto-detect gzip/zlib header
+        self._z = Gunzip()  # every member (goship writes one per MiB)
         self._buf = bytearray()
         self._pos = 0
         self._eof = False

@@ -7,12 +7,12 @@ a code change touches only the last layer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from goship.image.baselayer import base_entries, base_env, build_base_layer
+from goship.image.baselayer import base_dirs, base_env, build_base_layer
 from goship.image.blobs import BlobStore
 from goship.image.config import RuntimeConfig, build_config
 from goship.image.files import FileSpec, runtime_entries, writable_dir_entries
@@ -39,11 +39,15 @@ class ServiceImageSpec:
     platform: Platform
     binary: Path
     project_root: Path
+    binary_sha256: str | None = None  # when known (the compile step hashes it)
+    # r-xr-xr-x like ko and distroless: nobody, not even root in the container, rewrites it.
+    binary_mode: int = 0o555
     binary_path: str = DEFAULT_BINARY_PATH
     files: Sequence[FileSpec] = ()
     writable_dirs: Sequence[str] = ()
     ca_certificates: bool = False
     zoneinfo: bool = False
+    zones: Collection[str] | None = None  # only these zones (None: all of them)
     # Entrypoint defaults to [binary_path]; User defaults to 65532:65532.
     runtime: RuntimeConfig | None = None
     annotations: Mapping[str, str] = field(default_factory=dict)
@@ -59,15 +63,15 @@ def _base_layers(
         for layer in spec.base.image.layers:
             store.copy_from(spec.base.store, layer.digest)
         return list(spec.base.image.layers), []
-    entries = base_entries(ca_certificates=spec.ca_certificates, zoneinfo=spec.zoneinfo)
     layer = build_base_layer(
         store,
         epoch=epoch,
         ca_certificates=spec.ca_certificates,
         zoneinfo=spec.zoneinfo,
+        zones=spec.zones,
         level=spec.level,
     )
-    return [layer], entries
+    return [layer], base_dirs(zoneinfo=spec.zoneinfo)
 
 
 def build_service_image(spec: ServiceImageSpec, store: BlobStore, *, epoch: int) -> Image:
@@ -90,9 +94,10 @@ def build_service_image(spec: ServiceImageSpec, store: BlobStore, *, epoch: int)
                 + ", ".join([f.dst for f in spec.files] + list(spec.writable_dirs)),
             )
         )
+    binary = Entry.from_disk(binary_path, spec.binary, spec.binary_mode, sha256=spec.binary_sha256)
     layers.append(
         build_layer(
-            [Entry.from_disk(binary_path, spec.binary, 0o755)],
+            [binary],
             store,
             epoch=epoch,
             lower_dirs=dir_map(lower, files),
@@ -102,7 +107,13 @@ def build_service_image(spec: ServiceImageSpec, store: BlobStore, *, epoch: int)
         )
     )
     runtime = spec.runtime or RuntimeConfig(entrypoint=[binary_path])
-    env = {**base_env(ca_certificates=spec.ca_certificates and spec.base is None), **runtime.env}
+    own_base = spec.base is None
+    env = {
+        **base_env(
+            ca_certificates=spec.ca_certificates and own_base, zoneinfo=spec.zoneinfo and own_base
+        ),
+        **runtime.env,
+    }
     runtime = RuntimeConfig(
         entrypoint=runtime.entrypoint,
         cmd=runtime.cmd,

@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import tarfile
-import zlib
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -28,6 +27,7 @@ from goship.image.index import parse_artifact
 from goship.image.layout import parse_index_json, read_layout, select_ref
 from goship.image.manifest import assemble_image
 from goship.image.model import OCI_LAYER_GZIP, Artifact, Descriptor, Image, Layer
+from goship.image.pgzip import Gunzip
 from goship.image.platform import Platform
 from goship.image.tarlayer import DEFAULT_LEVEL, GzipTee
 
@@ -44,9 +44,20 @@ def _split(rest: str) -> tuple[str, str | None]:
     return path, ref or None
 
 
+def _bare(source: str) -> tuple[str, str | None]:
+    """A bare ``PATH`` or ``DIR:TAG`` (a layout directory and a tag in its index)."""
+    if os.path.exists(source):
+        return source, None
+    path, sep, ref = source.rpartition(":")
+    if sep and path and os.path.isdir(path) and "/" not in ref:
+        return path, ref or None
+    return source, None
+
+
 def is_local_base(source: str) -> bool:
-    """True for the local forms this module reads (transport prefix or an existing path)."""
-    return source.startswith(_TRANSPORTS) or os.path.exists(source)
+    """True for the local forms this module reads (transport prefix, an existing path, or an
+    existing layout directory with ``:TAG``)."""
+    return source.startswith(_TRANSPORTS) or os.path.exists(_bare(source)[0])
 
 
 def _sniff(path: str) -> str:
@@ -64,24 +75,28 @@ def _sniff(path: str) -> str:
     raise BadInputError(f"{path} is neither an OCI archive nor a docker archive", _HINT)
 
 
-def load_base(source: str, store: BlobStore, platform: Platform) -> BaseImage:
-    """Read a local base image for ``platform``; its blobs end up readable from the result's
-    store (the layout itself for ``oci:``, ``store`` for archives)."""
+def read_local(source: str, store: BlobStore) -> tuple[Artifact, BlobStore]:
+    """Read a local base image (every platform of it) and the store its blobs are readable
+    from: the layout itself for a directory, ``store`` for archives (blobs copied, checked)."""
     for prefix in _TRANSPORTS:
         if source.startswith(prefix):
             kind, (path, ref) = prefix[:-1], _split(source[len(prefix) :])
             break
     else:
-        path, ref = source, None
+        path, ref = _bare(source)
         if not os.path.exists(path):
             raise BadInputError(f"base image {source} does not exist", _HINT)
         kind = _sniff(path)
     if kind == "oci":
-        artifact, src_store = read_layout(path, ref)
-    elif kind == "oci-archive":
-        artifact, src_store = read_oci_archive(path, store, ref), store
-    else:
-        artifact, src_store = read_docker_archive(path, store, ref), store
+        return read_layout(path, ref)
+    if kind == "oci-archive":
+        return read_oci_archive(path, store, ref), store
+    return read_docker_archive(path, store, ref), store
+
+
+def load_base(source: str, store: BlobStore, platform: Platform) -> BaseImage:
+    """Read a local base image for ``platform`` (see :func:`read_local`)."""
+    artifact, src_store = read_local(source, store)
     image = _for_platform(artifact, platform, source)
     return BaseImage(image=image, store=src_store, name=source)
 
@@ -146,7 +161,7 @@ def _import_layer(fh: IO[bytes], store: BlobStore, diff_id: str, level: int, whe
     head = fh.read(2)
     with store.writer() as w:
         if head == b"\x1f\x8b":  # already gzip: keep the bytes, hash the decompressed stream
-            unz = zlib.decompressobj(47)
+            unz = Gunzip()
             diff = _Hasher()
             for chunk in _chunks(head, fh):
                 w.write(chunk)

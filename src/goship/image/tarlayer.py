@@ -22,24 +22,24 @@ import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Literal, Protocol
+from typing import IO, Literal
 
 from goship.errors import BadInputError
 from goship.image.blobs import BlobStore
 from goship.image.model import OCI_LAYER_GZIP, Descriptor, Layer, canonical_json
+from goship.image.pgzip import GzipTee, Writable
+
+__all__ = ["DEFAULT_LEVEL", "Entry", "GzipTee", "build_layer", "dir_map", "normalize_path"]
 
 # Bump when the byte layout of layers changes, so cached layers are not reused.
-LAYER_FORMAT = 1
+# 2: multi-member gzip (goship.image.pgzip).
+LAYER_FORMAT = 2
 # gzip level 6 is zlib's default: ~3x faster than 9 on Go binaries for <1% larger blobs.
 DEFAULT_LEVEL = 6
 _CHUNK = 1 << 20
 _MAX_MTIME = 8**11 - 1  # what a USTAR header holds without a PAX record
 
 Kind = Literal["file", "dir", "symlink"]
-
-
-class Writable(Protocol):
-    def write(self, data: bytes, /) -> int: ...
 
 
 def normalize_path(path: str) -> str:
@@ -65,6 +65,9 @@ class Entry:
     data: bytes | None = None
     source: Path | None = None
     target: str | None = None
+    # sha256 hex of ``source`` when the caller already knows it (goship's own build output):
+    # it is then not read twice.
+    sha256: str | None = None
 
     @classmethod
     def file(
@@ -75,9 +78,15 @@ class Entry:
 
     @classmethod
     def from_disk(
-        cls, path: str, source: str | Path, mode: int = 0o644, uid: int = 0, gid: int = 0
+        cls,
+        path: str,
+        source: str | Path,
+        mode: int = 0o644,
+        uid: int = 0,
+        gid: int = 0,
+        sha256: str | None = None,
     ) -> Entry:
-        return cls(normalize_path(path), "file", mode, uid, gid, source=Path(source))
+        return cls(normalize_path(path), "file", mode, uid, gid, source=Path(source), sha256=sha256)
 
     @classmethod
     def dir(cls, path: str, mode: int = 0o755, uid: int = 0, gid: int = 0) -> Entry:
@@ -159,34 +168,14 @@ def recipe_key(
         content = ""
         if e.data is not None:
             content = hashlib.sha256(e.data).hexdigest()
+        elif e.sha256 is not None:
+            content = e.sha256
         elif e.source is not None:
             content = hashes[e.path] = _hash_source(e.source)
         rows.append([e.path, e.kind, e.mode, e.uid, e.gid, e.target or "", content])
     head = [LAYER_FORMAT, epoch, level, media_type, sys.version_info[:2], zlib.ZLIB_RUNTIME_VERSION]
     key = hashlib.sha256(canonical_json([head, rows])).hexdigest()
     return key, hashes
-
-
-class GzipTee:
-    """Receives the tar stream: hashes/counts it (diff_id) and gzips it into the blob writer."""
-
-    def __init__(self, sink: Writable, level: int) -> None:
-        self._sink = sink
-        # wbits 31 = gzip container; zlib writes mtime 0, no name, OS=unix: reproducible.
-        self._gz = zlib.compressobj(level, zlib.DEFLATED, 31)
-        self.diff = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data: bytes) -> int:
-        self.diff.update(data)
-        self.size += len(data)
-        out = self._gz.compress(data)
-        if out:
-            self._sink.write(out)
-        return len(data)
-
-    def finish(self) -> None:
-        self._sink.write(self._gz.flush())
 
 
 class _HashingReader(io.RawIOBase):
@@ -235,13 +224,13 @@ def write_tar(
                 tar.addfile(info, io.BytesIO(entry.data))
             else:
                 assert entry.source is not None
+                want = (source_hashes or {}).get(entry.path)
                 try:
                     with entry.source.open("rb") as fh:
                         reader = _HashingReader(fh)
-                        tar.addfile(info, reader)
+                        tar.addfile(info, reader if want is not None else fh)
                 except OSError as exc:
                     raise BadInputError(f"cannot read {entry.source}: {exc}") from exc
-                want = (source_hashes or {}).get(entry.path)
                 if want is not None and reader.hash.hexdigest() != want:
                     raise BadInputError(
                         f"{entry.source} changed while the image was being built",
@@ -274,8 +263,11 @@ def build_layer(
             return replace(hit, created_by=created_by, comment=comment)
     with store.writer() as blob:
         tee = GzipTee(blob, level)
-        write_tar(plan, tee, epoch, hashes)
-        tee.finish()
+        try:
+            write_tar(plan, tee, epoch, hashes)
+            tee.finish()
+        finally:
+            tee.close()
         size = blob.size
         digest = blob.commit()
     layer = Layer(

@@ -26,11 +26,16 @@ NO_MAIN = (
 
 
 def inspect_project(
-    path: Path, main: str | None = None, tags: str | None = None, compile_check: bool = True
+    path: Path,
+    main: str | None = None,
+    tags: str | None = None,
+    compile_check: bool = True,
+    list_cache: Path | None = None,
 ) -> ProjectFacts:
-    """Facts about the Go service at ``path`` (see the JSON contract in ProjectFacts)."""
+    """Facts about the Go service at ``path`` (see the JSON contract in ProjectFacts).
+    ``list_cache`` is a directory for cached ``go list`` output (``goship build`` uses it)."""
     layout = locate(Path(path))
-    pkgs = list_packages(layout.root, layout.patterns, tags, compile_check)
+    pkgs = list_packages(layout.root, layout.patterns, tags, compile_check, list_cache)
     warnings = check_errors(pkgs, layout.root)
     by_path = {p.import_path: p for p in pkgs}
     mains = sorted(

@@ -1,0 +1,210 @@
+"""Start the previous build's ``go build`` the moment ``goship build`` starts.
+
+After an edit, the compile is the long pole of a warm build, and goship needs ~0.1 s to import
+its pipeline, read its config and re-analyse the source before it knows the exact ``go build``
+command. So every successful build records the commands it ran (``<cache>/early/<key>.json``,
+keyed by the project path, the flags, ``goship.toml`` and the Go-related environment), and the
+next build with the same key starts them at once, from this module, which imports nothing
+heavy. The pipeline later computes the real commands; :meth:`EarlyCompile.take` hands over a
+process only when its arguments, working directory and environment are exactly the ones the
+pipeline would run, so a stale record costs CPU, never a wrong binary. Jobs whose binary is in
+the binary cache (unchanged source) are not started at all. ``GOSHIP_NO_EARLY_COMPILE=1`` turns
+this off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from goship.errors import GoshipError
+from goship.gobuild.bincache import binary_key, tree_key
+from goship.gobuild.toolchain import GoResult, find_go
+
+FORMAT = 1
+_ENV_PREFIXES = ("GO", "CGO_", "CC", "CXX", "SOURCE_DATE_EPOCH", "GOSHIP_", "PATH", "HOME")
+
+
+@dataclass
+class EarlyJob:
+    args: list[str]  # go arguments with a placeholder as the -o value
+    cwd: str
+    env: dict[str, str]  # overlay on the process environment
+    out: Path
+    proc: subprocess.Popen[bytes]
+    stderr_path: Path
+
+    def matches(self, args: Sequence[str], cwd: str, env: Mapping[str, str]) -> bool:
+        return self.args == list(args) and self.cwd == cwd and self.env == dict(env)
+
+
+class EarlyCompile:
+    """The ``go build`` processes started early; a context manager that stops leftovers."""
+
+    def __init__(self, workdir: Path, root: Path, tree: str | None) -> None:
+        self.workdir = workdir
+        self.root = root.resolve()
+        self.tree = tree  # the source digest computed at start (for the binary cache)
+        self.jobs: list[EarlyJob] = []
+
+    def tree_for(self, root: Path) -> str | None:
+        """The source digest taken at start, when ``root`` is the tree it was taken of."""
+        return self.tree if root.resolve() == self.root else None
+
+    def take(
+        self, args: Sequence[str], cwd: str | os.PathLike[str], env: Mapping[str, str]
+    ) -> tuple[GoResult, Path] | None:
+        """The finished result and output binary of the job that runs exactly ``go ARGS``
+        (with ``-o OUT``) in ``cwd`` with ``env``, waiting for it; None when no job matches."""
+        for job in self.jobs:
+            if job.matches(args, str(cwd), env):
+                self.jobs.remove(job)
+                job.proc.wait()
+                output = job.stderr_path.read_text(errors="replace")
+                return GoResult(job.proc.returncode, "", output), job.out
+        return None
+
+    def close(self) -> None:
+        """Stop the jobs nobody took and remove their outputs."""
+        for job in self.jobs:
+            if job.proc.poll() is None:
+                job.proc.kill()
+            job.proc.wait()
+        self.jobs.clear()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> EarlyCompile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def default_cache_root() -> Path:
+    """``$GOSHIP_CACHE``, else ``$XDG_CACHE_HOME/goship``, else ``~/.cache/goship`` (the parent
+    of :meth:`goship.image.blobs.BlobStore.default`)."""
+    base = os.environ.get("GOSHIP_CACHE")
+    if base:
+        return Path(base)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "goship"
+
+
+def _env_snapshot() -> dict[str, str]:
+    return {k: v for k, v in sorted(os.environ.items()) if k.startswith(_ENV_PREFIXES)}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in sorted(value.items())}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def record_path(root: Path, settings: Mapping[str, Any], cache_dir: Path) -> Path:
+    """Where the record for this project + flags + config + environment lives."""
+    config = root / "goship.toml"
+    try:
+        config_text = config.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        config_text = ""
+    header = [
+        FORMAT,
+        str(root.resolve()),
+        _plain(settings),
+        hashlib.sha256(config_text.encode()).hexdigest(),
+        _env_snapshot(),
+    ]
+    key = hashlib.sha256(json.dumps(header, sort_keys=True).encode()).hexdigest()
+    return cache_dir / "early" / f"{key[:40]}.json"
+
+
+def remember(
+    root: Path, settings: Mapping[str, Any], cache_dir: Path, jobs: list[dict[str, Any]]
+) -> None:
+    """Record the jobs (``{"args", "cwd", "env", "package", "slug", "name"}``) of a
+    successful build for the next one. Failures to write are ignored (it is a cache)."""
+    target = record_path(root, settings, cache_dir)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        with os.fdopen(fd, "w") as fh:
+            json.dump({"format": FORMAT, "jobs": jobs}, fh)
+        os.replace(tmp, target)
+    except OSError:
+        pass
+
+
+def _load(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return []
+    jobs = data.get("jobs")
+    return jobs if isinstance(jobs, list) else []
+
+
+def start(root: Path, settings: Mapping[str, Any], cache_dir: Path) -> EarlyCompile | None:
+    """Start the recorded ``go build``s for this project (those not in the binary cache);
+    None when there is no record, nothing to start, or early compiles are off."""
+    if os.environ.get("GOSHIP_NO_EARLY_COMPILE") or not root.is_dir():
+        return None
+    jobs = _load(record_path(root, settings, cache_dir))
+    if not jobs:
+        return None
+    try:
+        go = find_go()
+        tree = tree_key(root)
+        early = EarlyCompile(Path(tempfile.mkdtemp(prefix="goship-early-")), root, tree)
+    except (GoshipError, OSError):  # early compiles are an optimisation only
+        return None
+    try:
+        for job in jobs:
+            _spawn(early, go, job, cache_dir)
+    except (OSError, KeyError, TypeError, ValueError):
+        early.close()
+        return None
+    if not early.jobs:
+        early.close()
+        return None
+    return early
+
+
+def _spawn(early: EarlyCompile, go: str, job: dict[str, Any], cache_dir: Path) -> None:
+    args = [str(a) for a in job["args"]]
+    env = {str(k): str(v) for k, v in job["env"].items()}
+    if early.tree is not None and job.get("cacheable"):
+        key = binary_key(early.tree, args, env, str(job["package"]))
+        if (cache_dir / "bin" / key[:2] / key).is_file():
+            return  # unchanged source: the binary cache has it
+    out_dir = early.workdir / str(len(early.jobs))
+    out_dir.mkdir()
+    out = out_dir / str(job["name"])
+    stderr_path = out_dir / "stderr"
+    full_env = dict(os.environ)
+    full_env.setdefault("GOFLAGS", "")
+    full_env.update(env)
+    argv = [go, *args]
+    argv[argv.index("-o") + 1] = str(out)
+    with stderr_path.open("wb") as err:
+        proc = subprocess.Popen(
+            argv,
+            cwd=str(job["cwd"]),
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=err,
+            stderr=subprocess.STDOUT,
+        )
+    early.jobs.append(EarlyJob(args, str(job["cwd"]), env, out, proc, stderr_path))

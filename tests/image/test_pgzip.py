@@ -1,0 +1,86 @@
+"""Parallel multi-member gzip: same bytes for any worker count, readable as one stream."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import random
+import zlib
+
+import pytest
+
+from goship.image.pgzip import MEMBER_SIZE, Gunzip, GzipTee, gzip_member
+
+
+def members(blob: bytes) -> list[bytes]:
+    """Split a gzip stream into its members' decompressed contents."""
+    out = []
+    while blob:
+        d = zlib.decompressobj(31)
+        out.append(d.decompress(blob))
+        assert d.eof, "truncated member"
+        blob = d.unused_data
+    return out
+
+
+def _compress(data: bytes, workers: int, write_size: int = 100_003) -> bytes:
+    sink = io.BytesIO()
+    tee = GzipTee(sink, 1, workers=workers)
+    for i in range(0, len(data), write_size):
+        tee.write(data[i : i + write_size])
+    tee.finish()
+    assert tee.size == len(data)
+    return sink.getvalue()
+
+
+@pytest.fixture(scope="module")
+def data() -> bytes:
+    rng = random.Random(7)
+    # compressible but not trivial: words plus some noise, 3.5 members long
+    words = [bytes(rng.choices(b"abcdefgh", k=rng.randint(2, 9))) for _ in range(500)]
+    body = b" ".join(rng.choice(words) for _ in range(700_000))
+    return body[: 3 * MEMBER_SIZE + MEMBER_SIZE // 2]
+
+
+def test_bytes_do_not_depend_on_workers_or_write_sizes(data: bytes) -> None:
+    one = _compress(data, 1)
+    assert _compress(data, 4) == one
+    assert _compress(data, 2, write_size=MEMBER_SIZE + 1) == one
+    assert _compress(data, 3, write_size=4096) == one
+
+
+def test_one_member_per_mebibyte_and_a_valid_stream(data: bytes) -> None:
+    blob = _compress(data, 2)
+    parts = members(blob)
+    assert [len(p) for p in parts] == [MEMBER_SIZE] * 3 + [MEMBER_SIZE // 2]
+    assert gzip.decompress(blob) == data
+    assert blob[:10] == gzip_member(b"", 1)[:10]  # fixed header: no name, mtime 0
+
+
+def test_small_stream_is_a_plain_single_member(data: bytes) -> None:
+    small = data[:5000]
+    assert _compress(small, 4) == gzip_member(small, 1)
+    gz = zlib.compressobj(1, zlib.DEFLATED, 31)
+    assert gzip_member(small, 1) == gz.compress(small) + gz.flush()
+
+
+def test_empty_stream_is_one_empty_member() -> None:
+    blob = _compress(b"", 2)
+    assert gzip.decompress(blob) == b"" and len(members(blob)) == 1
+
+
+def test_diff_hash_covers_the_uncompressed_stream(data: bytes) -> None:
+    import hashlib
+
+    tee = GzipTee(io.BytesIO(), 1, workers=2)
+    tee.write(data)
+    tee.finish()
+    assert tee.diff.hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+def test_gunzip_reads_every_member_in_any_chunking(data: bytes) -> None:
+    blob = _compress(data, 2)
+    for step in (1 << 16, 4099, len(blob)):
+        g = Gunzip()
+        out = b"".join(g.decompress(blob[i : i + step]) for i in range(0, len(blob), step))
+        assert out + g.flush() == data
