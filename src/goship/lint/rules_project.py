@@ -44,6 +44,9 @@ def _landing(src: str, c: Copy, rf: str, root: Path) -> tuple[bool, str | None]:
 
 def _location(c: Copy, rf: str, root: Path) -> tuple[bool, str | None]:
     """Whether COPY ``c`` brings project path ``rf`` and, when known, where it lands."""
+    if rf.startswith("/"):  # an absolute path the program opens: any COPY onto it counts
+        dest = c.dest.rstrip("/") or "/"
+        return rf == dest or rf.startswith(dest.rstrip("/") + "/"), None
     for src in c.sources:
         if c.from_stage is not None:
             s = posixpath.normpath(src)
@@ -115,7 +118,27 @@ files with `//go:embed` so the binary carries them.
         return out
 
 
+def _flag_port(final: FinalImage, flag: str) -> int | None:
+    """The port set by ``-flag :N`` / ``--flag=host:N`` in the final ENTRYPOINT/CMD."""
+    args: list[str] = []
+    for ins in final.stage.all_instructions():
+        if ins.cmd in ("ENTRYPOINT", "CMD"):
+            args.extend(ins.value if ins.json else " ".join(ins.value).split())
+    for i, a in enumerate(args):
+        name, eq, val = a.lstrip("-").partition("=")
+        if a.startswith("-") and name == flag:
+            val = val if eq else (args[i + 1] if i + 1 < len(args) else "")
+            m = re.search(r"(\d+)$", val)
+            if m:
+                return int(m.group(1))
+    return None
+
+
 def _port(final: FinalImage, facts: ProjectFacts) -> int | None:
+    if facts.service.port_flag:
+        flagged = _flag_port(final, facts.service.port_flag)
+        if flagged is not None:
+            return flagged
     env_name = facts.service.port_env
     if env_name and env_name in final.env:
         m = re.search(r"(\d+)\s*$", final.env[env_name])
@@ -131,7 +154,8 @@ class PortMismatch:
     DESCRIPTION = "EXPOSE does not match the port the code listens on."
     DOC = """
 The service listens on the port found by `goship inspect` (a literal, a flag default, or the
-fallback of an env var such as PORT; an ENV PORT=... in the final stage wins), but the
+fallback of an env var such as PORT; an ENV PORT=... in the final stage, or the port flag
+in ENTRYPOINT/CMD such as `-addr :9000`, wins), but the
 final stage EXPOSEs other ports or none. Compose files, Helm charts and `docker run -P`
 follow EXPOSE, so traffic goes to a port nobody listens on.
 Fix: EXPOSE the port the code listens on (or set the port's env var in the image).

@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 
 from goship.lint.findings import LintContext
-from goship.lint.shell import GoBuild, simple_commands
+from goship.lint.shell import GoBuild, installed_packages, simple_commands
 from goship.lint.stages import Stage, expand
 
 Out = list[tuple[int, str]]
@@ -20,6 +20,9 @@ def cgo_state(stage: Stage, b: GoBuild) -> str:
     if val is not None:
         return "off" if val.strip("\"'") == "0" else "on"
     info = stage.base_info()
+    compilers = {"gcc", "build-base", "clang", "build-essential"}
+    if any(installed_packages(i) & compilers for i in stage.all_instructions() if i.cmd == "RUN"):
+        return "on"  # a C compiler in the builder turns cgo on for native builds
     if info.kind == "golang":
         # the official golang images (not -alpine) ship gcc: cgo is on for native builds
         return "on" if info.libc == "glibc" else "off"

@@ -196,7 +196,9 @@ def stages_of(df: Dockerfile) -> BuildFile:
             stages.append(Stage(len(stages), name, ins.line, base, ok and bool(base), parent))
         elif not stages:
             if ins.cmd == "ARG":
-                global_args.update(arg_defaults(ins))
+                # a default may use earlier ARGs: ARG IMAGE=golang:${GO_VERSION}
+                for k, v in arg_defaults(ins).items():
+                    global_args[k] = expand(v, global_args)[0] if v is not None else None
         else:
             stages[-1].instructions.append(ins)
     return BuildFile(df, global_args, stages)
