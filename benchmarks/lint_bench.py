@@ -1,5 +1,5 @@
 """Lint throughput (Dockerfiles/s) of `goship lint` vs hadolint on the test corpus
-(tests/data/dockerfiles, 51 files), printed with ratios from one run.
+(tests/data/dockerfiles), printed with ratios from one run.
 
 Measured (median of --repeat passes over the whole corpus, after one untimed warm-up pass):
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -189,3 +190,19 @@ def test_cross_check_uses_project(tmp_path: Path) -> None:
     assert [d["id"] for d in json.loads(with_project.stdout)] == ["port-mismatch"]
     without = run(str(df), "--no-hadolint", "--format", "json", "--project", str(CORPUS))
     assert json.loads(without.stdout) == []
+
+
+def test_dockerfile_in_a_subfolder_of_the_module(tmp_path: Path) -> None:
+    root = tmp_path / "svc"
+    shutil.copytree(FIXTURES / "tz-embedded", root)
+    (root / "deploy").mkdir()
+    (root / "deploy" / "Dockerfile").write_text(dockerfile("bad-port-mismatch").read_text())
+    # default --project: deploy/ has no main package, so the module root is analysed
+    proc = run(str(root / "deploy" / "Dockerfile"), "--no-hadolint", "--format", "json")
+    assert [d["id"] for d in json.loads(proc.stdout)] == ["port-mismatch"]
+    (root / "goship.toml").write_text('[lint]\nignore = ["port-mismatch"]\n')
+    proc = run(str(root / "deploy" / "Dockerfile"), "--no-hadolint", "--format", "json")
+    assert json.loads(proc.stdout) == []
+    # an explicit --project without a main package is bad input
+    explicit = run(str(root / "deploy" / "Dockerfile"), "--project", str(root / "deploy"))
+    assert explicit.returncode == 2 and "no main package" in explicit.stderr

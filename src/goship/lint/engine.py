@@ -39,11 +39,13 @@ class LintReport:
         return [f for f in self.findings if RANK[f.severity] >= RANK[severity]]
 
 
-def load_facts(project: Path) -> tuple[ProjectFacts | None, str | None]:
+def load_facts(project: Path, explicit: bool = True) -> tuple[ProjectFacts | None, str | None]:
     """Facts of the Go module at ``project``; (None, note) when there is no module or no Go.
 
     A missing or non-directory path is bad input (exit 2); so is a module goship cannot
-    analyse (no main package, code that does not parse).
+    analyse (no main package, code that does not parse). When ``project`` is the default
+    (the Dockerfile's folder, e.g. deploy/ inside a module) and has no main package under
+    it, the enclosing module's root is analysed instead.
     """
     from goship.project.analyze import inspect_project
     from goship.project.gomod import locate
@@ -57,11 +59,16 @@ def load_facts(project: Path) -> tuple[ProjectFacts | None, str | None]:
         return _FACTS[key], None
     skipped = "cross-check rules skipped"
     try:
-        locate(key)
+        root = locate(key).root.resolve()
     except ProjectError:
         return None, f"no Go module at {project}: {skipped} (pass --project DIR)"
     try:
-        facts = inspect_project(key)
+        try:
+            facts = inspect_project(key)
+        except ProjectError:
+            if explicit or root == key:
+                raise
+            facts = inspect_project(root)
     except EnvironmentMissingError as exc:
         return None, f"{exc.message}: {skipped}"
     _FACTS[key] = facts
@@ -107,11 +114,12 @@ def lint_dockerfile(path: Path, options: LintOptions, shown: str | None = None) 
     project = options.project if options.project is not None else path.parent
     facts = None
     if options.use_project:
-        facts, note = load_facts(project)
+        facts, note = load_facts(project, explicit=options.project is not None)
         if note:
             report.notes.append(note)
     report.project_checked = facts is not None
-    config = read_lint_config(project, set(BY_ID)) if project.is_dir() else LintConfig()
+    config_dir = Path(facts.root) if facts is not None else project  # goship.toml's folder
+    config = read_lint_config(config_dir, set(BY_ID)) if config_dir.is_dir() else LintConfig()
     findings = lint_parsed(df, facts)
     if options.hadolint:
         result = run_hadolint(path, df.path, options.hadolint_exe)
