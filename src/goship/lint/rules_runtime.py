@@ -68,7 +68,7 @@ Fix: CGO_ENABLED=0 for a pure-Go build, or a base with the builder's libc
             elif explicit:
                 why = f"CGO_ENABLED={explicit}"
             else:
-                why = "CGO_ENABLED is not set (cgo is on in the golang image)"
+                why = "CGO_ENABLED is not set and the builder has a C compiler, so cgo is on"
             built = stage.base_info().libc
             if libc == "none":
                 out.append(
