@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from helpers import build_go_program
+
 from goship.image.archive import write_docker_archive
 from goship.image.blobs import BlobStore
 from goship.image.config import RuntimeConfig, build_config
@@ -188,3 +190,70 @@ def write_zero_bomb(path: Path, total: int, *, header: bytes = b"", chunk: int =
         fh.write(comp.flush())
         fh.write(struct.pack("<II", 0, (len(header) + total) & 0xFFFFFFFF))
     return path
+
+
+# --- Go programs ----------------------------------------------------------------------------
+
+HTTP_CLIENT = """package main
+
+import (
+	"fmt"
+	"net/http"
+)
+
+func main() {
+	resp, err := http.Get("https://example.com")
+	fmt.Println(resp, err)
+}
+"""
+
+ZONES = """package main
+
+import (
+	"fmt"
+	"time"
+)
+
+func main() {
+	loc, err := time.LoadLocation("Europe/Paris")
+	fmt.Println(loc, err)
+}
+"""
+
+PLAIN = """package main
+
+import "fmt"
+
+func main() { fmt.Println("hi") }
+"""
+
+CGO = """package main
+
+// #include <stdlib.h>
+import "C"
+
+import "fmt"
+
+func main() { fmt.Println(C.abs(-3)) }
+"""
+
+
+class GoPrograms:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.built: dict[str, Path] = {}
+
+    def get(self, name: str) -> Path:
+        if name not in self.built:
+            recipes: dict[str, tuple[str, dict[str, object]]] = {
+                "client": (HTTP_CLIENT, {}),
+                "zones": (ZONES, {}),
+                "zones-embedded": (ZONES, {"tags": ["timetzdata"]}),
+                "plain": (PLAIN, {}),
+                "plain-unstripped": (PLAIN, {"ldflags": ""}),
+                "plain-arm64": (PLAIN, {"goarch": "arm64"}),
+                "cgo": (CGO, {"cgo": True}),
+            }
+            source, kw = recipes[name]
+            self.built[name] = build_go_program(self.root, source, name=name, **kw)  # type: ignore[arg-type]
+        return self.built[name]

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_support import PEM_KEY, make_image, make_index
-from conftest import GoPrograms
+from audit_support import PEM_KEY, GoPrograms, make_image, make_index
 
 from goship.audit.model import Finding
 from goship.audit.run import AuditOptions, run_audit

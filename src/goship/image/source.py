@@ -24,6 +24,12 @@ from typing import IO, Any
 from goship.errors import BadInputError, EnvironmentMissingError
 
 MAX_JSON = 16 << 20
+HINT = "re-export the image (goship build -o, docker save, skopeo copy) or check the path"
+
+
+def _bad(message: str, hint: str = HINT) -> BadInputError:
+    """A bad-input error about an image, with the usual fix."""
+    return BadInputError(message, hint)
 
 
 @dataclass(frozen=True)
@@ -48,11 +54,11 @@ class ImageSource:
         with self.open(key) as fh:
             raw = fh.read(MAX_JSON + 1)
         if len(raw) > MAX_JSON:
-            raise BadInputError(f"{self.name}: {key} is too large for an image JSON document")
+            raise _bad(f"{self.name}: {key} is too large for an image JSON document")
         try:
             return json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise BadInputError(f"{self.name}: {key} is not valid JSON ({exc})") from exc
+            raise _bad(f"{self.name}: {key} is not valid JSON ({exc})") from exc
 
     def manifest(self, digest: str) -> Any:
         """A manifest or index document by digest."""
@@ -68,13 +74,13 @@ class ImageSource:
 def _blob_path(digest: str) -> str:
     algo, _, hexpart = digest.partition(":")
     if algo != "sha256" or len(hexpart) != 64 or not all(c in "0123456789abcdef" for c in hexpart):
-        raise BadInputError(f"unsupported or malformed digest {digest!r}")
+        raise _bad(f"unsupported or malformed digest {digest!r}")
     return f"blobs/sha256/{hexpart}"
 
 
 def _index_roots(doc: Any, where: str) -> list[dict[str, Any] | DockerRoot]:
     if not isinstance(doc, dict) or not isinstance(doc.get("manifests"), list):
-        raise BadInputError(f"{where}: index.json has no manifests list")
+        raise _bad(f"{where}: index.json has no manifests list")
     return [m for m in doc["manifests"] if isinstance(m, dict)]
 
 
@@ -88,7 +94,7 @@ class LayoutSource(ImageSource):
         try:
             fh = path.open("rb")
         except OSError as exc:
-            raise BadInputError(f"{self.name}: cannot open {key}: {exc.strerror}") from exc
+            raise _bad(f"{self.name}: cannot open {key}: {exc.strerror}") from exc
         with fh:
             yield fh
 
@@ -103,7 +109,7 @@ class LayoutSource(ImageSource):
                 == self.ref
             ]
             if not entries:
-                raise BadInputError(f"{self.name} has no image tagged {self.ref!r}")
+                raise _bad(f"{self.name} has no image tagged {self.ref!r}")
         return entries
 
 
@@ -116,7 +122,7 @@ class TarSource(ImageSource):
             self._tar = tarfile.open(path, mode="r:")  # noqa: SIM115 - closed in close()
             self._members = {m.name.removeprefix("./"): m for m in self._tar.getmembers()}
         except (tarfile.TarError, OSError, EOFError) as exc:
-            raise BadInputError(f"{self.name} is not a readable image archive: {exc}") from exc
+            raise _bad(f"{self.name} is not a readable image archive: {exc}") from exc
 
     @contextmanager
     def open(self, key: str) -> Iterator[IO[bytes]]:
@@ -124,7 +130,7 @@ class TarSource(ImageSource):
         member = self._members.get(name)
         fh = self._tar.extractfile(member) if member is not None and member.isfile() else None
         if fh is None:
-            raise BadInputError(f"{self.name}: the archive has no {name}")
+            raise _bad(f"{self.name}: the archive has no {name}")
         with fh:
             yield fh
 
@@ -132,20 +138,20 @@ class TarSource(ImageSource):
         if "manifest.json" in self._members:
             doc = self.read_json("manifest.json")
             if not isinstance(doc, list):
-                raise BadInputError(f"{self.name}: manifest.json is not a list")
+                raise _bad(f"{self.name}: manifest.json is not a list")
             out: list[dict[str, Any] | DockerRoot] = []
             for item in doc:
                 if not isinstance(item, dict) or not isinstance(item.get("Config"), str):
-                    raise BadInputError(f"{self.name}: manifest.json item without Config")
+                    raise _bad(f"{self.name}: manifest.json item without Config")
                 layers = item.get("Layers") or []
                 if not isinstance(layers, list) or not all(isinstance(x, str) for x in layers):
-                    raise BadInputError(f"{self.name}: manifest.json Layers must be strings")
+                    raise _bad(f"{self.name}: manifest.json Layers must be strings")
                 tags = tuple(t for t in item.get("RepoTags") or [] if isinstance(t, str))
                 out.append(DockerRoot(item["Config"], tuple(layers), tags))
             return out
         if "index.json" in self._members:
             return _index_roots(self.read_json("index.json"), self.name)
-        raise BadInputError(
+        raise _bad(
             f"{self.name} is neither an OCI archive (index.json) nor a docker archive "
             "(manifest.json)"
         )
@@ -179,7 +185,7 @@ class DaemonSource(TarSource):
         if proc.returncode != 0:
             shutil.rmtree(self._tmp, ignore_errors=True)
             tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            raise BadInputError(f"docker save {image} failed: {tail}")
+            raise _bad(f"docker save {image} failed: {tail}")
         super().__init__(out, f"docker-daemon:{image}")
 
     def close(self) -> None:
@@ -306,24 +312,24 @@ class PlatformImage:
 def _config(source: ImageSource, key: str) -> dict[str, Any]:
     doc = source.read_json(key)
     if not isinstance(doc, dict):
-        raise BadInputError(f"{source.name}: the image config {key} is not a JSON object")
+        raise _bad(f"{source.name}: the image config {key} is not a JSON object")
     return doc
 
 
 def _str(value: Any, what: str, where: str) -> str:
     if not isinstance(value, str) or not value:
-        raise BadInputError(f"{where}: {what} is missing or not a string")
+        raise _bad(f"{where}: {what} is missing or not a string")
     return value
 
 
 def _layer_refs(doc: dict[str, Any], where: str) -> tuple[LayerRef, ...]:
     layers = doc.get("layers") or []
     if not isinstance(layers, list):
-        raise BadInputError(f"{where}: layers is not a list")
+        raise _bad(f"{where}: layers is not a list")
     out = []
     for ld in layers:
         if not isinstance(ld, dict):
-            raise BadInputError(f"{where}: a layer descriptor is not an object")
+            raise _bad(f"{where}: a layer descriptor is not an object")
         size = ld.get("size")
         out.append(
             LayerRef(
@@ -342,7 +348,7 @@ def iter_images(source: ImageSource) -> Iterator[PlatformImage]:
 
     def visit(desc: dict[str, Any], depth: int) -> Iterator[PlatformImage]:
         if depth > MAX_DEPTH:
-            raise BadInputError(f"{source.name}: image indexes nest too deeply")
+            raise _bad(f"{source.name}: image indexes nest too deeply")
         digest = _str(desc.get("digest"), "a descriptor's digest", source.name)
         ann = desc.get("annotations") or {}
         if isinstance(ann, dict) and ann.get("vnd.docker.reference.type") == "attestation-manifest":
@@ -350,12 +356,12 @@ def iter_images(source: ImageSource) -> Iterator[PlatformImage]:
         doc = source.manifest(digest)
         where = f"{source.name}: {digest}"
         if not isinstance(doc, dict):
-            raise BadInputError(f"{where} is not a JSON object")
+            raise _bad(f"{where} is not a JSON object")
         media = doc.get("mediaType") or desc.get("mediaType") or ""
         if media in INDEX_TYPES or (not media and "manifests" in doc):
             children = doc.get("manifests") or []
             if not isinstance(children, list):
-                raise BadInputError(f"{where}: manifests is not a list")
+                raise _bad(f"{where}: manifests is not a list")
             for child in children:
                 if isinstance(child, dict):
                     yield from visit(child, depth + 1)
@@ -364,7 +370,7 @@ def iter_images(source: ImageSource) -> Iterator[PlatformImage]:
             return
         cfg = doc.get("config")
         if not isinstance(cfg, dict):
-            raise BadInputError(f"{where}: the manifest has no config descriptor")
+            raise _bad(f"{where}: the manifest has no config descriptor")
         if cfg.get("mediaType") not in CONFIG_TYPES:
             return  # an artifact (SBOM, signature), not an image
         key = _str(cfg.get("digest"), "the config digest", where)
