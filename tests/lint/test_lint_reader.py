@@ -136,3 +136,10 @@ def test_mutated_corpus_files(text: str, edits: list[tuple[int, int, str]]) -> N
     except BadInputError:
         return
     lint_parsed(df, None)
+
+
+def test_multibyte_character_cut_by_the_binding() -> None:
+    # found by test_mutated_corpus_files: the binding used to raise UnicodeDecodeError
+    text = "FROM --platform=$BUILDPLATFORM golang:1.24 AS build\n"
+    df = parse_dockerfile(text[:14] + "\U00020000" + text[14:] + "RUN true\n")
+    assert [i.cmd for i in df.instructions] == ["FROM", "RUN"]

@@ -80,7 +80,12 @@ def clean_text(text: str) -> str:
 
 
 def _parse(text: str) -> tuple[object, ...]:
-    result: tuple[object, ...] = dockerfile.parse_string(text)
+    try:
+        result: tuple[object, ...] = dockerfile.parse_string(text)
+    except UnicodeDecodeError:
+        # the binding can cut a multi-byte character when it splits words (found by the
+        # fuzz test); non-ASCII text never matters to the rules, so parse it as '?'
+        result = dockerfile.parse_string(text.encode("ascii", "replace").decode("ascii"))
     return result
 
 
