@@ -22,7 +22,8 @@ def write_chart(report: AuditReport, target: Path) -> Path:
     except ImportError:
         raise EnvironmentMissingError(
             "--chart needs matplotlib, which is not installed",
-            "pip install 'goship[chart]'",
+            # goship.cli prints hints as rich markup: escape the extra's brackets
+            "pip install 'goship\\[chart]' (or pip install matplotlib)",
         ) from None
     images = report.images
     fig, axes = plt.subplots(len(images), 1, figsize=(9, 3.2 * len(images)), squeeze=False)
