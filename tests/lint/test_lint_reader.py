@@ -143,3 +143,11 @@ def test_multibyte_character_cut_by_the_binding() -> None:
     text = "FROM --platform=$BUILDPLATFORM golang:1.24 AS build\n"
     df = parse_dockerfile(text[:14] + "\U00020000" + text[14:] + "RUN true\n")
     assert [i.cmd for i in df.instructions] == ["FROM", "RUN"]
+
+
+def test_huge_expose_range_is_cheap() -> None:
+    from goship.project.facts import ProjectFacts, Service
+
+    facts = ProjectFacts(root="/nonexistent", module="m", go_version=None, service=Service(port=80))
+    df = parse_dockerfile("FROM scratch\nEXPOSE 1-999999999999999999\nUSER 1\n")
+    assert lint_parsed(df, facts) == []

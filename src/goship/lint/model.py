@@ -17,7 +17,7 @@ from goship.errors import BadInputError
 
 MAX_BYTES = 1 << 20  # a Dockerfile over 1 MiB is not a Dockerfile
 _IGNORE_RE = re.compile(r"#\s*goship:ignore=([A-Za-z0-9_,\- ]+)")
-_SEARCH_LIMIT = 4000  # lines: above this a parse error is reported without a line number
+_SEARCH_LIMIT = 1500  # lines: above this a parse error is reported without a line number
 
 
 @dataclass(frozen=True)

@@ -171,14 +171,14 @@ Fix: EXPOSE the port the code listens on (or set the port's env var in the image
         if port is None:
             return []
         values: dict[str, str | None] = {**ctx.build.global_args, **final.env}
-        exposed: set[int] = set()
+        exposed = False
         for raw, _ins in final.exposes:
             text, _ = expand(raw, values)
             spec = text.split("/")[0]
             lo, _, hi = spec.partition("-")
             if lo.isdigit():
-                exposed.update(range(int(lo), int(hi if hi.isdigit() else lo) + 1))
-        if port in exposed:
+                exposed = exposed or int(lo) <= port <= int(hi if hi.isdigit() else lo)
+        if exposed:
             return []
         if not final.exposes:
             return [
