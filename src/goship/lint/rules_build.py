@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from pathlib import Path
 
 from goship.lint.findings import LintContext
 from goship.lint.model import Instruction
@@ -70,8 +71,9 @@ class CacheBustingCopy:
 A build stage copies the source tree (COPY . .) before it downloads the modules, so any
 source change invalidates the download layer and every build fetches all modules again.
 Not reported when the build caches the module directory with
-`RUN --mount=type=cache,target=/go/pkg/mod`, or when the module download already happened
-in an earlier instruction or parent stage.
+`RUN --mount=type=cache,target=/go/pkg/mod`, when the module download already happened
+in an earlier instruction or parent stage, or for a vendored build (-mod=vendor, or a
+vendor/modules.txt in the project).
 Fix: `COPY go.mod go.sum ./` then `RUN go mod download`, and only then `COPY . .`
 (or bind-mount the sources: `RUN --mount=type=bind,target=. go build ...`).
 """
@@ -104,7 +106,12 @@ Fix: `COPY go.mod go.sum ./` then `RUN go mod download`, and only then `COPY . .
                     downloaded = True
                     break
                 if ins.cmd == "RUN" and go_builds(ins):
-                    if copied is not None and not downloaded and not _is_mod_cache(ins):
+                    if (
+                        copied is not None
+                        and not downloaded
+                        and not _is_mod_cache(ins)
+                        and not _vendored(ctx, stage, ins)
+                    ):
                         out.append(
                             (
                                 copied.line,
@@ -117,6 +124,16 @@ Fix: `COPY go.mod go.sum ./` then `RUN go mod download`, and only then `COPY . .
                 if copied is None and _source_copy(ins):
                     copied = ins
         return out
+
+
+def _vendored(ctx: LintContext, stage: Stage, ins: Instruction) -> bool:
+    """A vendored build downloads nothing: -mod=vendor, or a vendor/ dir in the project."""
+    if ctx.facts is not None and (Path(ctx.facts.root) / "vendor" / "modules.txt").is_file():
+        return True
+    return any(
+        "-mod=vendor" in " ".join(b.args) or "-mod=vendor" in _goflags(stage, b)
+        for b in go_builds(ins)
+    )
 
 
 def _goflags(stage: Stage, b: GoBuild) -> str:
