@@ -113,6 +113,7 @@ def _image_for(
         writable_dirs=plan.writable_dirs,
         ca_certificates=plan.ca_certificates,
         zoneinfo=plan.zoneinfo,
+        zones=plan.zones,
         runtime=runtime,
         annotations=plan.annotations,
         base=base_image,

@@ -46,6 +46,8 @@ class ImagePlan:
     runtime: RuntimeConfig
     annotations: dict[str, str]
     warnings: list[str] = field(default_factory=list)
+    # only these zones (the code loads no others; see project.tz.constant_zones); None = all
+    zones: tuple[str, ...] | None = None
 
 
 def needs_zoneinfo(facts: ProjectFacts, options: BuildOptions) -> bool:
@@ -180,4 +182,14 @@ def plan_image(
         runtime=runtime,
         annotations=annotations,
         warnings=warnings,
+        zones=zone_subset(facts),
     )
+
+
+def zone_subset(facts: ProjectFacts) -> tuple[str, ...] | None:
+    """The zones to ship when every zone the code loads is a constant (plus UTC, which
+    tools other than Go's time package may look up); None ships them all."""
+    zones = facts.needs.tzdata_zones
+    if not zones:
+        return None
+    return tuple(sorted({*zones, "UTC", "Etc/UTC"}))

@@ -211,6 +211,7 @@ def _needs(
         ca_certificates=g.ca_certificates,
         tzdata=g.tzdata,
         tzdata_embedded=g.tzdata_embedded,
+        tzdata_zones=g.tzdata_zones,
         cgo=bool(g.cgo_packages),
         cgo_packages=g.cgo_packages,
     )

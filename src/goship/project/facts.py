@@ -59,6 +59,8 @@ class Needs:
     writable_paths: list[str] = field(default_factory=list)
     cgo_packages: list[str] = field(default_factory=list)
     tzdata_embedded: bool = False  # time/tzdata imported: no zoneinfo needed in the image
+    # when every zone the code loads is a constant: those zones (an image ships only them)
+    tzdata_zones: list[str] | None = None
     # dotenv files loaded at run time (godotenv): supply them at deploy time, never bake them
     env_files: list[str] = field(default_factory=list)
 

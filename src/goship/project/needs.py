@@ -15,7 +15,7 @@ from tree_sitter import Node
 from goship.project.configsrc import VIPER, is_viper_call
 from goship.project.golist import Package
 from goship.project.syntax import GoFile, args, callee, line, string_value, text
-from goship.project.tz import zone_loads
+from goship.project.tz import constant_zones, zone_sites
 from goship.project.values import Evaluator, Origin
 
 TLS_PKGS = ("crypto/x509", "crypto/tls")
@@ -318,6 +318,7 @@ class GraphNeeds:
     ca_certificates: bool = False
     tzdata: bool = False
     tzdata_embedded: bool = False
+    tzdata_zones: list[str] | None = None  # all zones loaded are these constants
     cgo_packages: list[str] = field(default_factory=list)
     evidence: list[tuple[str, str, int, str]] = field(default_factory=list)  # fact,file,line,detail
 
@@ -342,7 +343,8 @@ def graph_needs(
                 ("ca_certificates", ev_[0].rel, ev_[1], "x509roots/fallback embeds CA roots")
             )
     embedded_tz = "time/tzdata" in deps or "timetzdata" in re.split(r"[ ,]", tags)
-    tz_sites = zone_loads(files, deps, ev)
+    sites = zone_sites(files, deps, ev)
+    tz_sites = [e for e, _ in sites]
     if embedded_tz:
         out.tzdata_embedded = True
         found = import_evidence(files, pkgs, lambda p: p == "time/tzdata")
@@ -352,6 +354,7 @@ def graph_needs(
             )
     elif tz_sites:
         out.tzdata = True
+        out.tzdata_zones = constant_zones(sites)
     out.evidence.extend(tz_sites)
     for dep in sorted(deps):
         p = pkgs.get(dep)

@@ -34,6 +34,22 @@ def _has(deps: set[str], prefixes: tuple[str, ...]) -> bool:
 
 def zone_loads(files: list[GoFile], deps: set[str], ev: Evaluator) -> list[Evidence]:
     """Evidence of run-time zone loading in ``files`` for a main with ``deps``."""
+    return [e for e, _ in zone_sites(files, deps, ev)]
+
+
+def constant_zones(sites: list[tuple[Evidence, str | None]]) -> list[str] | None:
+    """Every zone name the code can load, when each site names a constant zone (then an
+    image needs only these); None when any site's zone is only known at run time."""
+    names = {zone for _, zone in sites}
+    if not sites or None in names:
+        return None
+    return sorted(n for n in names if n is not None)
+
+
+def zone_sites(
+    files: list[GoFile], deps: set[str], ev: Evaluator
+) -> list[tuple[Evidence, str | None]]:
+    """Each zone-loading site with the zone it loads (None: not a constant)."""
     out = _load_location_calls(files, ev)
     gin = GIN in deps
     sql = _has(deps, SQL_DRIVERS)
@@ -41,9 +57,10 @@ def zone_loads(files: list[GoFile], deps: set[str], ev: Evaluator) -> list[Evide
     for f in files:
         if gin:
             for m in _TIME_LOCATION_TAG.finditer(f.src):
-                if m.group(1).decode() not in TZ_FREE:
+                zone = m.group(1).decode()
+                if zone not in TZ_FREE:
                     ln = f.src.count(b"\n", 0, m.start()) + 1
-                    out.append(("tzdata", f.rel, ln, f"gin binding {m.group(0).decode()}"))
+                    out.append((("tzdata", f.rel, ln, f"gin binding {m.group(0).decode()}"), zone))
         if not (sql or cron):
             continue
         for node in f.of("call_expression"):
@@ -51,20 +68,22 @@ def zone_loads(files: list[GoFile], deps: set[str], ev: Evaluator) -> list[Evide
             if sql and len(call_args) == 2 and string_value(call_args[0]) in ("loc", "_loc"):
                 zone = string_value(call_args[1])  # url.Values{}.Add("loc", "Asia/Jakarta")
                 if zone is not None and unquote(zone) not in TZ_FREE:
-                    out.append(("tzdata", f.rel, line(node), f"DSN parameter loc={zone}"))
+                    detail = f"DSN parameter loc={zone}"
+                    out.append((("tzdata", f.rel, line(node), detail), unquote(zone)))
             for a in call_args:
                 s = string_value(a)
                 if not s:
                     continue
                 if sql and (loc := _DSN_LOC.search(s)) and unquote(loc.group(1)) not in TZ_FREE:
-                    out.append(("tzdata", f.rel, line(a), f"DSN {loc.group(0).lstrip('?&')}"))
+                    detail = f"DSN {loc.group(0).lstrip('?&')}"
+                    out.append((("tzdata", f.rel, line(a), detail), unquote(loc.group(1))))
                 if cron and (tz := _CRON_TZ.search(s)) and tz.group(1) not in TZ_FREE:
-                    out.append(("tzdata", f.rel, line(a), f"cron spec {s!r}"))
+                    out.append((("tzdata", f.rel, line(a), f"cron spec {s!r}"), tz.group(1)))
     return out
 
 
-def _load_location_calls(files: list[GoFile], ev: Evaluator) -> list[Evidence]:
-    out = []
+def _load_location_calls(files: list[GoFile], ev: Evaluator) -> list[tuple[Evidence, str | None]]:
+    out: list[tuple[Evidence, str | None]] = []
     for f in files:
         if not f.imports_path("time"):
             continue
@@ -73,9 +92,10 @@ def _load_location_calls(files: list[GoFile], ev: Evaluator) -> list[Evidence]:
             if c is None or c.kind != "pkg" or c.pkg != "time" or c.name != "LoadLocation":
                 continue
             a = args(call)
-            if a and _constant(ev, f, a[0]) in TZ_FREE:
+            zone = _constant(ev, f, a[0]) if a else None
+            if zone in TZ_FREE:
                 continue  # UTC and Local need no zoneinfo files
-            out.append(("tzdata", f.rel, line(call), text(call).split("\n")[0][:120]))
+            out.append((("tzdata", f.rel, line(call), text(call).split("\n")[0][:120]), zone))
     return out
 
 
