@@ -39,7 +39,7 @@ def test_fail_on_levels(bad: Path) -> None:
 def test_text_output(bad: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["audit", str(bad), "--top", "2"]) == 1
     out = capsys.readouterr()
-    for word in ("layers", "largest files (top 2)", "/usr/bin/su", "private-key",
+    for word in ("[linux/amd64]", "layers", "largest files (top 2)", "/usr/bin/su", "private-key",
                  "CIS-DI-0010", "root-user", "tripping"):  # fmt: skip
         assert word in out.out
     assert "Traceback" not in out.err and "fail-on error" in out.err

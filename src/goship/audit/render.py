@@ -85,7 +85,7 @@ def render_text(report: AuditReport, console: Console) -> None:
         total = sum(x.compressed_size for x in img.layers)
         wasted = sum(x.wasted_bytes for x in img.layers)
         console.print(
-            f"\n[bold]{escape(report.target)}[/] [{img.platform}] {img.digest}\n"
+            f"\n[bold]{escape(report.target)}[/] {escape(f'[{img.platform}]')} {img.digest}\n"
             f"{len(img.layers)} layers, {human(total)} compressed, "
             f"{sum(1 for f in img.files.values() if f.kind == 'file')} files, "
             f"{human(wasted)} wasted; user {escape(repr(img.runtime.get('User') or ''))}"
