@@ -13,6 +13,7 @@ from helpers import DockerEngine, go_binary, write_go_module
 
 from goship.build.spec import zone_subset
 from goship.project.analyze import inspect_project
+from goship.project.facts import ProjectFacts
 
 HEAD = 'package main\n\nimport (\n\t"fmt"\n\t"os"\n\t"time"\n)\n\n'
 CONSTANT = HEAD + (
@@ -33,7 +34,7 @@ DYNAMIC = HEAD + (
 )
 
 
-def _facts(tmp_path: Path, src: str) -> object:
+def _facts(tmp_path: Path, src: str) -> ProjectFacts:
     go_binary()
     root = write_go_module(tmp_path / "svc", {"main.go": src}, module="example.com/svc")
     return inspect_project(root, compile_check=False)
