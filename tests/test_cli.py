@@ -180,3 +180,20 @@ def test_every_registered_command_loads_under_its_own_name() -> None:
 
     for entry in COMMANDS:
         assert entry.load().name == entry.name, entry.target
+
+
+def test_error_message_and_hint_are_printed_verbatim(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Messages and hints are text, not rich markup: brackets survive."""
+    from goship import cli
+    from goship.errors import EnvironmentMissingError
+
+    def boom(*_args: object, **_kwargs: object) -> None:
+        raise EnvironmentMissingError("needs [extra] here", "pip install 'goship[chart]'")
+
+    monkeypatch.setattr(cli.app, "main", boom)
+    assert cli.run(["inspect"]) == 3
+    err = capsys.readouterr().err
+    assert "needs [extra] here" in err
+    assert "pip install 'goship[chart]'" in err

@@ -7,6 +7,7 @@ import sys
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from goship import __version__
 from goship.commands import LazyGroup
@@ -27,16 +28,15 @@ def app() -> None:
     """
 
 
-
 def run(argv: list[str] | None = None) -> int:
     """Run goship with ``argv`` and return the documented exit code (used by tests)."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         app.main(args=argv, prog_name="goship", standalone_mode=False)
     except GoshipError as exc:
-        err.print(f"[bold red]error:[/] {exc.message}", markup=True)
+        err.print(f"[bold red]error:[/] {escape(exc.message)}", markup=True)
         if exc.hint:
-            err.print(f"  [bold]fix:[/] {exc.hint}", markup=True)
+            err.print(f"  [bold]fix:[/] {escape(exc.hint)}", markup=True)
         return int(exc.exit_code)
     except click.exceptions.Exit as exc:
         return exc.exit_code

@@ -22,8 +22,7 @@ def write_chart(report: AuditReport, target: Path) -> Path:
     except ImportError:
         raise EnvironmentMissingError(
             "--chart needs matplotlib, which is not installed",
-            # goship.cli prints hints as rich markup: escape the extra's brackets
-            "pip install 'goship\\[chart]' (or pip install matplotlib)",
+            "pip install 'goship[chart]' (or pip install matplotlib)",
         ) from None
     images = report.images
     fig, axes = plt.subplots(len(images), 1, figsize=(9, 3.2 * len(images)), squeeze=False)
