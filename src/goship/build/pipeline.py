@@ -15,9 +15,8 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from goship.build.base import LoadedBase, check_interpreter, load_base
 from goship.build.early import EarlyCompile
 from goship.build.early import remember as remember_early
 from goship.build.early import start as start_early
@@ -37,6 +36,9 @@ from goship.image.config import RuntimeConfig
 from goship.image.index import build_index
 from goship.image.model import ANN_BASE_DIGEST, ANN_BASE_NAME, Artifact, Image
 from goship.project.facts import ProjectFacts
+
+if TYPE_CHECKING:
+    from goship.build.base import LoadedBase
 
 # gzip level for every layer. 1 (what ko uses, Go's gzip.BestSpeed) compresses a Go binary
 # ~2.5x faster than zlib's default 6 for ~10% larger blobs; after a code change the binary
@@ -94,6 +96,8 @@ def _image_for(
     if binary.interpreter is not None:
         if base_image is None:  # pragma: no cover - compile refuses this already
             raise ProjectError(f"the {binary.platform} binary is dynamically linked")
+        from goship.build.base import check_interpreter
+
         check_interpreter(base_image, binary.interpreter, binary.platform)
     runtime: RuntimeConfig = plan.runtime
     if base_image is not None:
@@ -256,6 +260,8 @@ def _build(
         base = None
         if options.base:
             with progress.step("base", f"base {options.base}"):
+                from goship.build.base import load_base  # only with --base
+
                 base = load_base(options.base, store, list(options.platforms))
         facts, req, binaries = _inspect_and_compile(ctx, root, progress, early)
         remember_early(root, flags, store.root.parent, go_jobs(req))

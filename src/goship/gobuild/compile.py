@@ -23,7 +23,6 @@ from typing import Any, Protocol
 from goship.errors import EnvironmentMissingError, GoshipError, ProjectError
 from goship.gobuild.bincache import BinaryCache, binary_key, tree_key
 from goship.gobuild.cgo import CgoPlan
-from goship.gobuild.elfcheck import check_binary
 from goship.gobuild.ldflags import sanitize_goflags
 from goship.gobuild.toolchain import GoResult, run_go
 from goship.image.platform import Platform
@@ -229,6 +228,8 @@ def compile_one(
             raise _fail(req, platform, result.stderr or result.stdout)
         if cache is not None:
             cache.store(key, out)
+    from goship.gobuild.elfcheck import check_binary  # pyelftools: ~40 ms to import
+
     info = check_binary(out, platform, require_static=not req.cgo.enabled)
     data = out.read_bytes()
     return Binary(
