@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -10,8 +9,7 @@ import click
 from goship.audit.limits import Limits, parse_size
 from goship.audit.model import SEVERITIES
 from goship.errors import FindingsError
-from goship.fsutil import write_atomic
-from goship.report.output import console, emit_json
+from goship.report.output import emit_report
 
 
 @click.command("audit")
@@ -72,20 +70,12 @@ def audit_command(
         from goship.audit.chart import write_chart
 
         write_chart(report, chart)
-    if fmt == "text":
-        out = console()
-        if output is not None:
-            with out.capture() as cap:
-                render_text(report, out)
-            write_atomic(output, cap.get().encode())
-        else:
-            render_text(report, out)
-    else:
-        doc = report.to_json() if fmt == "json" else render_sarif(report)
-        if output is not None:
-            write_atomic(output, (json.dumps(doc, indent=2) + "\n").encode())
-        else:
-            emit_json(doc)
+    emit_report(
+        fmt,
+        output,
+        lambda out: render_text(report, out),
+        lambda: report.to_json() if fmt == "json" else render_sarif(report),
+    )
     tripping = report.tripping
     if tripping:
         ids = ", ".join(sorted({f.id for f in tripping}))

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from goship.errors import FindingsError, UsageError
-from goship.fsutil import write_atomic
 from goship.lint.engine import LintOptions, lint_dockerfile
 from goship.lint.findings import SEVERITIES
 from goship.lint.registry import BY_ID, RULES
 from goship.lint.render import explain, render_json, render_sarif, render_text
-from goship.report.output import console, emit_json
+from goship.report.output import console, emit_report
 
 
 def _list_rules() -> None:
@@ -80,20 +78,12 @@ def lint_command(
         return
     path = dockerfile if dockerfile is not None else Path("Dockerfile")
     report = lint_dockerfile(path, LintOptions(project=project, hadolint=not no_hadolint))
-    if fmt == "text":
-        out = console()
-        if output is not None:
-            with out.capture() as cap:
-                render_text(report, out)
-            write_atomic(output, cap.get().encode())
-        else:
-            render_text(report, out)
-    else:
-        doc = render_json(report) if fmt == "json" else render_sarif(report)
-        if output is not None:
-            write_atomic(output, (json.dumps(doc, indent=2) + "\n").encode())
-        else:
-            emit_json(doc)
+    emit_report(
+        fmt,
+        output,
+        lambda out: render_text(report, out),
+        lambda: render_json(report) if fmt == "json" else render_sarif(report),
+    )
     failing = report.at_or_above(fail_on)
     if failing:
         ids = ", ".join(sorted({f.id for f in failing})[:10])

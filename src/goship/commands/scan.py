@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from pathlib import Path
 
 import click
 
 from goship.errors import FindingsError, UsageError
-from goship.fsutil import write_atomic
-from goship.report.output import console, emit_json
+from goship.report.output import emit_report
 from goship.vuln.findings import FAIL_ON
 from goship.vuln.osvdb import open_db
 from goship.vuln.render import render_sarif, render_text
@@ -90,20 +88,12 @@ def scan_command(
         click.echo(f"vulnerability data: {info.source}, {when}")
         return
     report = run_scan(target, options)
-    if fmt == "text":
-        if output is not None:
-            out = console()
-            with out.capture() as cap:
-                render_text(report, out)
-            write_atomic(output, cap.get().encode())
-        else:
-            render_text(report, console())
-    else:
-        doc = report.to_json() if fmt == "json" else render_sarif(report)
-        if output is not None:
-            write_atomic(output, (json.dumps(doc, indent=2) + "\n").encode())
-        else:
-            emit_json(doc)
+    emit_report(
+        fmt,
+        output,
+        lambda out: render_text(report, out),
+        lambda: report.to_json() if fmt == "json" else render_sarif(report),
+    )
     tripping = report.tripping
     if tripping:
         ids = ", ".join(sorted({f.id for f in tripping})[:10])

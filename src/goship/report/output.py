@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
+
+from goship.fsutil import write_atomic
 
 
 def emit_json(data: Any) -> None:
@@ -18,3 +22,28 @@ def emit_json(data: Any) -> None:
 def console() -> Console:
     """A stdout console; plain (no colour, no markup animation) when not a TTY."""
     return Console(highlight=False, soft_wrap=True)
+
+
+def emit_report(
+    fmt: str,
+    output: str | os.PathLike[str] | None,
+    text: Callable[[Console], None],
+    document: Callable[[], Any],
+) -> None:
+    """Print or write a checker's report: ``text`` renders the ``text`` format on a console;
+    ``document`` builds the JSON/SARIF document for the others. With ``output`` the report
+    goes to that file atomically (text captured without colour), else to stdout."""
+    if fmt == "text":
+        out = console()
+        if output is None:
+            text(out)
+            return
+        with out.capture() as cap:
+            text(out)
+        write_atomic(output, cap.get().encode())
+        return
+    doc = document()
+    if output is None:
+        emit_json(doc)
+    else:
+        write_atomic(output, (json.dumps(doc, indent=2) + "\n").encode())
