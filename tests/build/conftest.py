@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -26,5 +27,9 @@ def fresh_goship(tmp_path: Path) -> GoshipRunner:
 
 
 @pytest.fixture(scope="session")
-def examples(repo_root: Path) -> Path:
-    return repo_root / "examples"
+def examples(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the bundled examples outside the git work tree: other sessions commit to
+    the shared tree, and a HEAD that moves between two builds changes the revision label."""
+    copy = tmp_path_factory.mktemp("examples") / "examples"
+    shutil.copytree(repo_root / "examples", copy)
+    return copy

@@ -173,7 +173,12 @@ def test_skopeo_copies_layout_to_every_form(built: Built, tmp_path: Path) -> Non
 def test_registry_accepts_the_index_unchanged(built: Built, registry: LocalRegistry) -> None:
     skopeo = require_tool("skopeo")
     ref = f"docker://{registry}/goship-test/image:{TAG}"
-    _run(skopeo, "copy", "--all", "--dest-tls-verify=false", f"oci:{built.layout}:{TAG}", ref)
+    # --preserve-digests: without it skopeo may substitute a blob with the same diff_id that
+    # another test pushed at another gzip level (its blob-info cache) and rewrite the index
+    _run(
+        skopeo, "copy", "--all", "--preserve-digests", "--dest-tls-verify=false",
+        f"oci:{built.layout}:{TAG}", ref,
+    )  # fmt: skip
     raw = _run(skopeo, "inspect", "--raw", "--tls-verify=false", ref)
     assert raw.encode() == built.index.index_bytes
 
