@@ -61,3 +61,21 @@ def test_early_compile_is_taken_only_when_it_is_the_same_build(
     monkeypatch.setenv("GOSHIP_NO_EARLY_COMPILE", "1")
     fresh = build(root, {}, OutputRequest(), store=BlobStore(tmp_path / "other" / "store"))
     assert fresh.digest == second.digest
+
+
+def test_early_compiles_of_two_platforms_are_both_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go_binary()
+    monkeypatch.delenv("GOSHIP_NO_EARLY_COMPILE", raising=False)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    root = write_go_module(tmp_path / "svc", {"main.go": SERVE}, module="example.com/svc")
+    store = BlobStore(tmp_path / "cache" / "store")
+    flags = {"platforms": ("linux/amd64,linux/arm64",)}
+    build(root, flags, OutputRequest(), store=store)
+    (root / "main.go").write_text(SERVE.replace(":8080", ":8082"))
+    early = start_early(root, flags, store.root.parent)
+    assert early is not None and len(early.jobs) == 2
+    result = build(root, flags, OutputRequest(), store=store, early=early)
+    assert not early.jobs
+    assert sorted(str(b.platform) for b in result.binaries) == ["linux/amd64", "linux/arm64"]

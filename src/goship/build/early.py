@@ -20,16 +20,18 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from goship.errors import GoshipError
+from goship.errors import EnvironmentMissingError, GoshipError
 from goship.gobuild.bincache import binary_key, tree_key
 from goship.gobuild.toolchain import GoResult, find_go
 
 FORMAT = 1
+TIMEOUT = 600.0  # as goship.gobuild.toolchain.run_go
 _ENV_PREFIXES = ("GO", "CGO_", "CC", "CXX", "SOURCE_DATE_EPOCH", "GOSHIP_", "PATH", "HOME")
 
 
@@ -54,6 +56,7 @@ class EarlyCompile:
         self.root = root.resolve()
         self.tree = tree  # the source digest computed at start (for the binary cache)
         self.jobs: list[EarlyJob] = []
+        self._lock = threading.Lock()  # platforms are compiled (and taken) in parallel
 
     def tree_for(self, root: Path) -> str | None:
         """The source digest taken at start, when ``root`` is the tree it was taken of."""
@@ -64,17 +67,28 @@ class EarlyCompile:
     ) -> tuple[GoResult, Path] | None:
         """The finished result and output binary of the job that runs exactly ``go ARGS``
         (with ``-o OUT``) in ``cwd`` with ``env``, waiting for it; None when no job matches."""
-        for job in self.jobs:
-            if job.matches(args, str(cwd), env):
-                self.jobs.remove(job)
-                job.proc.wait()
-                output = job.stderr_path.read_text(errors="replace")
-                return GoResult(job.proc.returncode, "", output), job.out
-        return None
+        with self._lock:
+            job = next((j for j in self.jobs if j.matches(args, str(cwd), env)), None)
+            if job is None:
+                return None
+            self.jobs.remove(job)
+        try:
+            job.proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired as exc:
+            job.proc.kill()
+            job.proc.wait()
+            raise EnvironmentMissingError(
+                f"`go {' '.join(args)}` did not finish in {TIMEOUT:.0f}s",
+                "check network access to the Go module proxy (GOPROXY) or warm the module cache",
+            ) from exc
+        output = job.stderr_path.read_text(errors="replace")
+        return GoResult(job.proc.returncode, "", output), job.out
 
     def close(self) -> None:
         """Stop the jobs nobody took and remove their outputs."""
-        for job in self.jobs:
+        with self._lock:
+            jobs = list(self.jobs)
+        for job in jobs:
             if job.proc.poll() is None:
                 job.proc.kill()
             job.proc.wait()
