@@ -5,8 +5,12 @@ member (RFC 1952 section 2.2: a gzip file is a series of members; every reader u
 images — Go's compress/gzip in containerd and docker, pgzip in skopeo/umoci, Python's gzip —
 reads them back as one stream). The pieces are compressed in threads (zlib releases the GIL), and
 the members are written in stream order, so the bytes depend only on the input, the level and
-the zlib version, never on thread scheduling. A stream of at most one piece is one member,
-byte-identical to a plain single-member gzip of the same data.
+the compressor (:data:`COMPRESSOR`), never on thread scheduling.
+
+The deflate engine is Intel's ISA-L (the ``isal`` package) when it is installed: at its level 1
+it is ~5x faster than zlib's level 1 for the same ratio, which is most of the cost of a warm
+rebuild after an edit (the binary layer). zlib is the fallback. A stream of at most one piece
+is one member.
 """
 
 from __future__ import annotations
@@ -15,11 +19,39 @@ import hashlib
 import os
 import zlib
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
 MEMBER_SIZE = 1 << 20
 MAX_WORKERS = 4  # more threads buy little for one layer and cost 2 MiB of memory each
+
+
+def _isal_level(level: int) -> int:
+    """ISA-L has levels 0-3: zlib 1 -> 1 (fast), 2-6 -> 2, 7-9 -> 3."""
+    return 1 if level <= 1 else 2 if level <= 6 else 3
+
+
+class _Deflater(Protocol):
+    def compress(self, data: bytes, /) -> bytes: ...
+    def flush(self) -> bytes: ...
+
+
+def _compressor() -> tuple[str, Callable[[int], _Deflater]]:
+    try:
+        from isal import __version__ as isal_version
+        from isal import isal_zlib
+    except ImportError:  # pragma: no cover - isal is a dependency; zlib keeps goship working
+        return f"zlib-{zlib.ZLIB_RUNTIME_VERSION}", lambda lvl: zlib.compressobj(
+            lvl, zlib.DEFLATED, 31
+        )
+    return f"isal-{isal_version}", lambda lvl: isal_zlib.compressobj(
+        _isal_level(lvl), isal_zlib.DEFLATED, 31
+    )
+
+
+# Part of every layer cache key: another engine or version may give other bytes.
+COMPRESSOR, _new_gzip = _compressor()
 
 
 class Writable(Protocol):
@@ -28,7 +60,7 @@ class Writable(Protocol):
 
 def gzip_member(data: bytes, level: int) -> bytes:
     """One gzip member: wbits 31 = gzip container; zlib writes mtime 0, no name, OS=unix."""
-    gz = zlib.compressobj(level, zlib.DEFLATED, 31)
+    gz = _new_gzip(level)
     return gz.compress(data) + gz.flush()
 
 

@@ -18,7 +18,6 @@ import io
 import posixpath
 import sys
 import tarfile
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import IO, Literal
 from goship.errors import BadInputError
 from goship.image.blobs import BlobStore
 from goship.image.model import OCI_LAYER_GZIP, Descriptor, Layer, canonical_json
-from goship.image.pgzip import GzipTee, Writable
+from goship.image.pgzip import COMPRESSOR, GzipTee, Writable
 
 __all__ = ["DEFAULT_LEVEL", "Entry", "GzipTee", "build_layer", "dir_map", "normalize_path"]
 
@@ -173,7 +172,7 @@ def recipe_key(
         elif e.source is not None:
             content = hashes[e.path] = _hash_source(e.source)
         rows.append([e.path, e.kind, e.mode, e.uid, e.gid, e.target or "", content])
-    head = [LAYER_FORMAT, epoch, level, media_type, sys.version_info[:2], zlib.ZLIB_RUNTIME_VERSION]
+    head = [LAYER_FORMAT, epoch, level, media_type, sys.version_info[:2], COMPRESSOR]
     key = hashlib.sha256(canonical_json([head, rows])).hexdigest()
     return key, hashes
 
