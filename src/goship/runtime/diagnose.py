@@ -67,9 +67,9 @@ DIAGNOSES: tuple[Diagnosis, ...] = (
     Diagnosis(
         "tzdata",
         _re(r"unknown time zone \S+"),
-        "time.LoadLocation found no zone database: the image has no /usr/share/zoneinfo",
+        "time.LoadLocation found no zone database (no /usr/share/zoneinfo, no ZONEINFO zip)",
         '`goship build --tzdata embed` (-tags timetzdata, [build] tzdata = "embed") or the '
-        "default --tzdata zoneinfo, which copies the zone files when inspect reports "
+        "default --tzdata zoneinfo, which ships a zone zip (ZONEINFO) when inspect reports "
         'needs.tzdata; or import _ "time/tzdata"',
     ),
     Diagnosis(
