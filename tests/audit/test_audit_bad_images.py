@@ -13,7 +13,7 @@ from audit_support import PEM_KEY, GoPrograms, make_image, make_index
 from goship.audit.model import Finding
 from goship.audit.run import AuditOptions, run_audit
 from goship.cli import run
-from goship.image.config import RuntimeConfig
+from goship.image.config import SERVICE_LABEL, RuntimeConfig
 from goship.image.tarlayer import Entry
 
 APP = "/app/server"
@@ -251,6 +251,20 @@ def test_zoneinfo(tmp_path: Path, goprogs: GoPrograms) -> None:
         runtime=RuntimeConfig(entrypoint=[APP], env={"ZONEINFO": "/z/zoneinfo.zip"}),
     )  # fmt: skip
     assert "go-zoneinfo-missing" not in ids(zipped)
+
+
+def test_zoneinfo_trusts_goships_source_analysis(tmp_path: Path, goprogs: GoPrograms) -> None:
+    """A linked LoadLocation can be a dependency's unused opt-in; goship build records in its
+    service label whether the source loads zones, and audit believes it for that binary."""
+
+    def labelled(name: str, binary: str, tzdata: bool) -> Path:
+        label = json.dumps({"binary": binary, "needs": {"tzdata": tzdata}})
+        runtime = RuntimeConfig(entrypoint=[APP], labels={SERVICE_LABEL: label})
+        return binary_image(tmp_path / name, goprogs.get("zones"), runtime=runtime)
+
+    assert "go-zoneinfo-missing" not in ids(labelled("analysed-no", APP, False))
+    assert "go-zoneinfo-missing" in ids(labelled("analysed-yes", APP, True))
+    assert "go-zoneinfo-missing" in ids(labelled("other-binary", "/app/other", False))
 
 
 def test_wrong_machine(tmp_path: Path, goprogs: GoPrograms) -> None:

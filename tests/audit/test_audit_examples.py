@@ -38,7 +38,7 @@ def test_goship_images_have_no_errors(built: dict[str, Path], name: str) -> None
     report = run_audit(str(built[name]), AuditOptions())
     assert len(report.images) == 1
     img = report.images[0]
-    assert [f for f in report.findings if f.severity == "error"] == []
+    assert [f for f in report.findings if f.severity in ("error", "warning")] == []
     assert {f.id for f in report.findings} & {"root-user", "secret-env", "private-key",
                                               "secret-file", "shell-present"} == set()  # fmt: skip
     [binary] = img.binaries

@@ -22,7 +22,7 @@ from pathlib import Path
 from goship.config import BuildOptions
 from goship.gobuild.vcs import GitInfo, epoch_rfc3339
 from goship.image.baselayer import NONROOT_USER
-from goship.image.config import RuntimeConfig
+from goship.image.config import SERVICE_LABEL, RuntimeConfig
 from goship.image.files import FileSpec
 from goship.image.model import (
     ANN_CREATED,
@@ -32,8 +32,6 @@ from goship.image.model import (
     ANN_VERSION,
 )
 from goship.project.facts import ProjectFacts
-
-SERVICE_LABEL = "dev.goship.service"
 
 
 @dataclass(frozen=True)
@@ -138,6 +136,11 @@ def service_label(facts: ProjectFacts, binary: str, port: int | None) -> str:
         "binary": binary,
         "user": NONROOT_USER,
         "runtime_files": list(facts.needs.runtime_files),
+        # what the source analysis decided (goship audit trusts it over symbol heuristics)
+        "needs": {
+            "ca_certificates": facts.needs.ca_certificates,
+            "tzdata": facts.needs.tzdata and not facts.needs.tzdata_embedded,
+        },
     }
     return json.dumps(data, sort_keys=True, separators=(",", ":"))
 

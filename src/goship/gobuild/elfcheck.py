@@ -14,7 +14,7 @@ from goship.errors import ProjectError
 from goship.image.platform import Platform
 
 # GOARCH -> (e_machine, ELF class, little endian)
-_EXPECTED: dict[str, tuple[str, int, bool]] = {
+EXPECTED_MACHINE: dict[str, tuple[str, int, bool]] = {
     "amd64": ("EM_X86_64", 64, True),
     "386": ("EM_386", 32, True),
     "arm64": ("EM_AARCH64", 64, True),
@@ -64,7 +64,7 @@ def read_elf(path: Path) -> ElfInfo:
 def check_binary(path: Path, platform: Platform, *, require_static: bool) -> ElfInfo:
     """Raise ProjectError if the binary is for another machine, or dynamic when it must not be."""
     info = read_elf(path)
-    expected = _EXPECTED.get(platform.architecture)
+    expected = EXPECTED_MACHINE.get(platform.architecture)
     if expected is not None:
         machine, elfclass, little = expected
         if (info.machine, info.elfclass, info.little_endian) != (machine, elfclass, little):

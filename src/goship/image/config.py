@@ -18,6 +18,10 @@ from goship.image.baselayer import NONROOT_USER
 from goship.image.model import Layer
 from goship.image.platform import Platform
 
+# goship's facts about the service in the image (JSON: port, health path, binary, needs...),
+# written by goship build and read back by goship verify and goship audit.
+SERVICE_LABEL = "dev.goship.service"
+
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _PROTOCOLS = ("tcp", "udp", "sctp")
 

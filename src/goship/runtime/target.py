@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from goship.errors import UsageError
+from goship.image.config import SERVICE_LABEL
 from goship.runtime.findings import Finding
 
-SERVICE_LABEL = "dev.goship.service"
 NONROOT = "65532:65532"
 _ROOT_NAMES = {"", "0", "root"}
 

@@ -3,11 +3,14 @@ machine), and does the image carry what they read at run time (CA roots, zoneinf
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from typing import Any
 
 from goship.audit.checks.base import Check, Hit
 from goship.audit.model import ImageAudit
-from goship.gobuild.elfcheck import _EXPECTED as EXPECTED_MACHINE
+from goship.gobuild.elfcheck import EXPECTED_MACHINE
+from goship.image.config import SERVICE_LABEL
 
 # crypto/x509 root_linux.go: the bundle files and directories Go reads
 CA_FILES = (
@@ -99,8 +102,30 @@ def _ca_bundle(audit: ImageAudit) -> Iterator[Hit]:
             )
 
 
+def _analysed_needs(audit: ImageAudit, binary: str) -> dict[str, Any]:
+    """The ``needs`` that ``goship build`` recorded from the source analysis of ``binary``
+    (label ``dev.goship.service``), or {} when the image carries no such label."""
+    labels = audit.runtime.get("Labels") or {}
+    try:
+        data = json.loads(labels.get(SERVICE_LABEL, "") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("binary") != binary:
+        return {}
+    needs = data.get("needs")
+    return needs if isinstance(needs, dict) else {}
+
+
 def _zoneinfo(audit: ImageAudit) -> Iterator[Hit]:
-    needy = [b for b in audit.binaries if b.uses_load_location and not b.embeds_tzdata]
+    # a linked time.LoadLocation is often a dependency's opt-in (gin's time_location binding
+    # tag, viper hooks); goship's source analysis knows whether the service uses it
+    needy = [
+        b
+        for b in audit.binaries
+        if b.uses_load_location
+        and not b.embeds_tzdata
+        and _analysed_needs(audit, b.path).get("tzdata") is not False
+    ]
     if needy and not has_zoneinfo(audit):
         for b in needy:
             yield Hit(
