@@ -97,3 +97,14 @@ def test_bad_flags(bad: Path) -> None:
     assert run(["audit", str(bad), "--format", "xml"]) == 2
     assert run(["audit", str(bad), "--max-size", "0"]) == 2
     assert run(["audit"]) == 2
+
+
+def test_missing_path_and_non_image_say_which(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["audit", str(tmp_path / "nope")]) == 2
+    assert "no such file or directory" in capsys.readouterr().err
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    assert run(["audit", str(text)]) == 2
+    assert "not an image" in capsys.readouterr().err

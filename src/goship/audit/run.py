@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 from dataclasses import dataclass, field
 from typing import Any
@@ -152,8 +153,14 @@ def _select(images: list[PlatformImage], platform: str | None, name: str) -> lis
 def run_audit(target: str, options: AuditOptions) -> AuditReport:
     source = open_image_source(target)
     if source is None:
+        looks_like_path = target.startswith(("/", ".", "~")) or os.sep in target
+        what = (
+            "no such file or directory"
+            if looks_like_path and not os.path.exists(target)
+            else ("not an image")
+        )
         raise BadInputError(
-            f"{target} is not an image",
+            f"{target}: {what}",
             "give an OCI layout directory, an OCI/docker archive, docker-daemon:NAME or a "
             "registry reference",
         )
