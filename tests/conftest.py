@@ -13,6 +13,7 @@ See DEVELOPERS.md for starting the engine and registry by hand.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from helpers import (
     start_registry,
     tool_report,
 )
+
+from goship.runtime.container import VERIFY_LABEL  # goship verify's label on its containers
 
 # Fixtures that make a test an integration test even without an explicit marker.
 INTEGRATION_FIXTURES = frozenset({"docker_engine", "registry"})
@@ -65,10 +68,22 @@ def docker_engine() -> Iterator[DockerEngine]:
     all of it is removed when the session ends.
     """
     engine = DockerEngine(require_tool("docker"))
+    leaked: dict[str, list[str]] = {}
     try:
         yield engine
     finally:
+        # Every test removes what it started; anything still here at the end is a leak that
+        # the finalizer hides, so report it as an error (after cleaning up anyway).
+        leaked = engine.leftovers()
+        if not os.environ.get("GOSHIP_TEST_SHARED_ENGINE"):
+            verify = engine.leftovers(VERIFY_LABEL)  # goship verify's own containers
+            if verify:
+                leaked["goship verify containers"] = sorted(
+                    {i for ids in verify.values() for i in ids}
+                )
+            engine.cleanup(VERIFY_LABEL)
         engine.cleanup()
+    assert not leaked, f"containers, volumes or networks left behind by tests: {leaked}"
 
 
 @pytest.fixture(scope="session")
