@@ -106,7 +106,7 @@ def require_tool(name: str) -> str:
 def tool_report() -> str:
     """One line saying which tools are available (for the pytest header)."""
     parts = []
-    for name in ("go", "docker", "registry", "skopeo", "umoci"):
+    for name in ("go", "docker", "registry", "skopeo", "umoci", "podman", "dlv"):
         path, _reason = _lookup(name)
         parts.append(f"{name}={'yes' if path else 'no'}")
     return f"goship test tools: {', '.join(parts)}; CI={'true' if in_ci() else 'false'}"

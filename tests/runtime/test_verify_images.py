@@ -7,61 +7,14 @@ from __future__ import annotations
 import platform
 import uuid
 from pathlib import Path
-from typing import Any
 
-from helpers import TEST_REPO, DockerEngine, write_go_module
-from verify_support import goship, verify_args
+from helpers import TEST_REPO, DockerEngine
+from verify_support import assert_healthy_figures, goship, tiny_project, verify_args
 
 HOST_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(
     platform.machine().lower(), platform.machine().lower()
 )
 OTHER_ARCH = "arm64" if HOST_ARCH == "amd64" else "amd64"
-
-TINY = """package main
-
-import (
-	"context"
-	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
-)
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	http.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Write([]byte("ok"))
-	})
-	srv := &http.Server{Addr: ADDR}
-	go func() { <-ctx.Done(); srv.Shutdown(context.Background()) }()
-	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
-		println(err.Error())
-		os.Exit(1)
-	}
-}
-"""
-
-
-def tiny_project(root: Path, addr: str = '":8080"') -> Path:
-    return write_go_module(root, {"main.go": TINY.replace("ADDR", addr)})
-
-
-def assert_healthy_figures(report: dict[str, Any]) -> None:
-    assert report["ok"] is True, report["findings"]
-    assert report["started"] is True
-    assert report["user"] == "65532:65532"
-    assert report["image_user"] == "65532:65532"
-    assert report["restart_count"] == 0
-    response = report["response"]
-    assert isinstance(response, dict) and 200 <= response["status"] < 300
-    port_ms, healthy_ms = report["time_to_port_ms"], report["time_to_healthy_ms"]
-    assert isinstance(port_ms, int) and isinstance(healthy_ms, int) and healthy_ms >= port_ms
-    assert isinstance(report["memory_bytes"], int) and report["memory_bytes"] > 0
-    stop = report["stop"]
-    assert isinstance(stop, dict)
-    assert stop["signal"] == "SIGTERM" and stop["graceful"] is True and stop["exit_code"] == 0
-    assert not any(f["severity"] == "error" for f in report["findings"])
 
 
 def test_gin_notes_layout(

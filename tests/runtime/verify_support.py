@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers import TEST_LABEL, TEST_REPO, DockerEngine
+from helpers import TEST_LABEL, TEST_REPO, DockerEngine, write_go_module
 
 VERIFY_LABEL = "dev.goship.verify"
 
@@ -115,3 +115,50 @@ def assert_clean(engine: DockerEngine, images_before: set[str]) -> None:
     assert engine.leftovers() == {}
     assert verify_containers(engine) == []
     assert verify_images(engine) - images_before == set()
+
+
+TINY = """package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	http.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("ok"))
+	})
+	srv := &http.Server{Addr: ADDR}
+	go func() { <-ctx.Done(); srv.Shutdown(context.Background()) }()
+	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+		println(err.Error())
+		os.Exit(1)
+	}
+}
+"""
+
+
+def tiny_project(root: Path, addr: str = '":8080"') -> Path:
+    return write_go_module(root, {"main.go": TINY.replace("ADDR", addr)})
+
+
+def assert_healthy_figures(report: dict[str, Any]) -> None:
+    assert report["ok"] is True, report["findings"]
+    assert report["started"] is True
+    assert report["user"] == "65532:65532"
+    assert report["image_user"] == "65532:65532"
+    assert report["restart_count"] == 0
+    response = report["response"]
+    assert isinstance(response, dict) and 200 <= response["status"] < 300
+    port_ms, healthy_ms = report["time_to_port_ms"], report["time_to_healthy_ms"]
+    assert isinstance(port_ms, int) and isinstance(healthy_ms, int) and healthy_ms >= port_ms
+    assert isinstance(report["memory_bytes"], int) and report["memory_bytes"] > 0
+    stop = report["stop"]
+    assert isinstance(stop, dict)
+    assert stop["signal"] == "SIGTERM" and stop["graceful"] is True and stop["exit_code"] == 0
+    assert not any(f["severity"] == "error" for f in report["findings"])

@@ -107,6 +107,16 @@ DIAGNOSES: tuple[Diagnosis, ...] = (
         "from `goship init`); goship build makes detected writable dirs owned by 65532, but "
         "with a read-only root they still need a volume",
     ),
+    Diagnosis(
+        "engine-rlimits",
+        _re(r"error setting rlimit"),
+        "the engine asked the kernel for resource limits (open files, processes) above what "
+        "it may set here (no CAP_SYS_RESOURCE: rootless engines, nested containers, CI "
+        "sandboxes); the image is not at fault",
+        "lower the engine's default ulimits: for Podman, `default_ulimits = "
+        '["nofile=1024:1024", "nproc=1024:1024"]` in containers.conf (or CONTAINERS_CONF); '
+        "for Docker, dockerd's --default-ulimit",
+    ),
 )
 
 

@@ -167,7 +167,12 @@ def _run(
             )
     else:
         report.findings.append(
-            Finding("start-failed", "error", "the engine could not start the container", "")
+            Finding(
+                "start-failed",
+                "error",
+                f"the engine could not start the container: {start_error.splitlines()[-1]}",
+                "see the diagnoses below and the engine's error",
+            )
         )
     report.logs_tail = ctr.logs(engine, name)
     severity = "warning" if report.ok else "error"
