@@ -68,7 +68,11 @@ class BinaryCache:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
             os.close(fd)
-            shutil.copyfile(binary, tmp)
+            try:  # a hard link costs nothing; goship never writes to a built binary in place
+                os.unlink(tmp)
+                os.link(binary, tmp)
+            except OSError:  # another file system
+                shutil.copyfile(binary, tmp)
             os.replace(tmp, target)
         except OSError:
             pass

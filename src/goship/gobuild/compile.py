@@ -223,6 +223,9 @@ def compile_one(
     cache = BinaryCache(req.cache_dir) if req.cache_dir and tree and not req.cgo.enabled else None
     key = binary_key(tree or "", _go_args(req, OUT_PLACEHOLDER), env, req.package) if cache else ""
     if cache is None or not cache.fetch(key, out):
+        if early is not None:
+            # the go build is already running: import pyelftools (~40 ms) while it links
+            import goship.gobuild.elfcheck  # noqa: F401
         result = _run_build(req, out, env, early)
         if result.returncode != 0 or not out.is_file():
             raise _fail(req, platform, result.stderr or result.stdout)
