@@ -311,3 +311,36 @@ def test_docker_archive_form(tmp_path: Path) -> None:
     tar = make_image(tmp_path, [[Entry.file("/usr/bin/su", "x", mode=0o4755)]], docker=True,
                      runtime=RuntimeConfig(entrypoint=[APP], user="root"))  # fmt: skip
     assert {"root-user", "setuid-setgid"} <= ids(tar)
+
+
+def test_runtime_files_from_the_label(tmp_path: Path) -> None:
+    """goship build records what the code opens; audit checks it against WorkingDir."""
+
+    def image(name: str, *entries: Entry) -> Path:
+        label = json.dumps({"binary": APP, "runtime_files": ["templates/*", "static"]})
+        runtime = RuntimeConfig(entrypoint=[APP], working_dir="/app",
+                                labels={SERVICE_LABEL: label})  # fmt: skip
+        return make_image(tmp_path / name, [[Entry.file(APP, "bin"), *entries]], runtime=runtime)
+
+    bad = [f for f in findings(image("none")) if f.id == "runtime-files-missing"]
+    assert sorted(f.path for f in bad) == ["/app/static", "/app/templates"]
+    assert all(f.severity == "error" and "pattern matches no files" in f.message for f in bad)
+    half = image("half", Entry.file("/app/templates/index.html", "<html>"))
+    assert [f.path for f in findings(half) if f.id == "runtime-files-missing"] == ["/app/static"]
+    full = image("full", Entry.file("/app/templates/index.html", "<html>"),
+                 Entry.file("/app/static/app.css", "body{}"))  # fmt: skip
+    assert "runtime-files-missing" not in ids(full)
+    unlabelled = make_image(tmp_path / "plain", [[Entry.file(APP, "bin")]])
+    assert "runtime-files-missing" not in ids(unlabelled)
+
+
+def test_runtime_files_from_the_project(tmp_path: Path, repo_root: Path) -> None:
+    """`--project`: goship inspect of the source says what must be there (no label needed)."""
+    project = repo_root / "tests/fixtures/inspect/gin-templates-static"
+    runtime = RuntimeConfig(entrypoint=[APP], working_dir="/srv")
+    img = make_image(tmp_path / "img", [[Entry.file(APP, "bin")]], runtime=runtime)
+    assert "runtime-files-missing" not in ids(img)  # nothing to compare with
+    missing = [f for f in findings(img, project=project) if f.id == "runtime-files-missing"]
+    assert missing and all(f.path.startswith("/srv/") for f in missing)
+    assert "goship inspect of --project" in missing[0].message
+    assert run(["audit", str(img), "--project", str(project)]) == 1

@@ -155,6 +155,8 @@ class ImageAudit:
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     top: int = 10
+    # run-time files the source opens (goship inspect of --project); None: not analysed
+    project_runtime_files: list[str] | None = None
 
     @property
     def files(self) -> dict[str, FileEntry]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from goship.audit.checks import CONTENT_CHECKS, IMAGE_CHECKS, Check
@@ -26,6 +28,8 @@ class AuditOptions:
     limits: Limits = field(default_factory=Limits)
     top: int = 10
     fail_on: str = "error"
+    # the Go project the image was built from: its facts say which files it opens at run time
+    project: Path | None = None
 
 
 @dataclass
@@ -106,6 +110,15 @@ def _run_check(check: Check, audit: ImageAudit) -> list[Finding]:
     ]
 
 
+@functools.lru_cache(maxsize=4)  # once per run, not once per platform
+def _project_runtime_files(project: Path | None) -> list[str] | None:
+    if project is None:
+        return None
+    from goship.project.analyze import inspect_project  # tree-sitter etc.: only when asked
+
+    return list(inspect_project(project).needs.runtime_files)
+
+
 def audit_image(source: ImageSource, img: PlatformImage, options: AuditOptions) -> ImageAudit:
     view, collected = FsView(), Collected()
     budget = Budget(options.limits)
@@ -119,6 +132,7 @@ def audit_image(source: ImageSource, img: PlatformImage, options: AuditOptions) 
             reader.read(fh, facts, where)
     audit = ImageAudit(source.name, img.digest, img.platform, img.config, view.layers, view)
     audit.top = options.top
+    audit.project_runtime_files = _project_runtime_files(options.project)
     audit.warnings = collected.warnings
     for path, b in sorted(collected.binaries.items()):
         entry = view.files.get(path)

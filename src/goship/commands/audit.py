@@ -34,6 +34,9 @@ from goship.report.output import emit_report
               help="Most tar entries in the image.")  # fmt: skip
 @click.option("--max-ratio", type=click.IntRange(min=0), default=100, show_default=True,
               help="Largest compression ratio of a layer past 64 MiB (0: no check).")  # fmt: skip
+@click.option("--project", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Go project the image was built from: check that the files its code opens "
+              "at run time (templates, static, config) are in the image.")  # fmt: skip
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to FILE.")
 def audit_command(
     image: str,
@@ -45,6 +48,7 @@ def audit_command(
     max_size: str,
     max_files: int,
     max_ratio: int,
+    project: Path | None,
     output: Path | None,
 ) -> None:
     """Audit IMAGE without running or extracting it.
@@ -52,7 +56,9 @@ def audit_command(
     IMAGE: an OCI layout directory (DIR or DIR:TAG), an OCI or docker archive, docker-daemon:NAME
     or a registry reference. Every platform of an index is audited unless --platform is given.
     Layers are read as streams; path traversal, links leaving the root, decompression bombs,
-    truncated or corrupt layers are refused (exit 2).
+    truncated or corrupt layers are refused (exit 2). Run-time files (templates, static,
+    config) are checked against the source facts of --project, or the label goship build
+    writes.
 
     Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad input,
     3 missing environment (docker for docker-daemon:, matplotlib for --chart).
@@ -64,7 +70,9 @@ def audit_command(
     limits = Limits(
         max_layer_bytes=size, max_total_bytes=2 * size, max_entries=max_files, max_ratio=max_ratio
     )
-    options = AuditOptions(platform=platform, limits=limits, top=top, fail_on=fail_on)
+    options = AuditOptions(
+        platform=platform, limits=limits, top=top, fail_on=fail_on, project=project
+    )
     report = run_audit(image, options)
     if chart is not None:
         from goship.audit.chart import write_chart

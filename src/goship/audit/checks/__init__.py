@@ -3,7 +3,7 @@ secrets, gobin) and list it here; ids are stable, documented in docs/audit.md.""
 
 from __future__ import annotations
 
-from goship.audit.checks import config, files, gobin, secrets
+from goship.audit.checks import config, files, gobin, runtime, secrets
 from goship.audit.checks.base import Check, Hit
 
 CHECKS: tuple[Check, ...] = (
@@ -20,6 +20,7 @@ CHECKS: tuple[Check, ...] = (
     files.EMPTY_PASSWORD,
     secrets.PRIVATE_KEY,
     secrets.SECRET_FILE,
+    runtime.RUNTIME_FILES_MISSING,
     gobin.DYNAMIC_DEPS,
     gobin.MACHINE,
     gobin.CA_MISSING,
