@@ -20,30 +20,20 @@ Target: goship in process >= 200 Dockerfiles/s.
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+
+from bench_common import median_time  # noqa: E402
 
 from goship.lint.engine import LintOptions, lint_dockerfile  # noqa: E402
 from goship.lint.hadolint import find_hadolint  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "dockerfiles"
 TARGET = 200.0
-
-
-def median_time(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> int:

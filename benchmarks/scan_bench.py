@@ -23,16 +23,16 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+
+from bench_common import median_time  # noqa: E402
 
 from goship.vuln.dbindex import iter_zip, write_index_layout  # noqa: E402
 from goship.vuln.osvdb import _snapshot_time, open_db  # noqa: E402
@@ -42,15 +42,6 @@ VULNDB_ZIP = ROOT / "tests" / "data" / "vulndb" / "go-vulndb-osv.zip"
 FIXTURE = ROOT / "tests" / "fixtures" / "vuln" / "netcrypto"
 GOVULNCHECK = "golang.org/x/vuln/cmd/govulncheck@v1.1.4"
 TARGET_S = 1.0
-
-
-def median_time(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def go() -> str:
