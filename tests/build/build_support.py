@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-from helpers import free_port, require_tool, unavailable, wait_http
+from helpers import require_tool, start_registry
 
 
 @dataclass(frozen=True)
@@ -54,48 +53,10 @@ def make_runner(cache: Path) -> GoshipRunner:
 
 AUTH_USER = "goship"
 AUTH_PASSWORD = "right-password"
-AUTH_CONFIG = """\
-version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: {root}
-http:
-  addr: {addr}
-auth:
-  htpasswd:
-    realm: goship-test
-    path: {htpasswd}
-"""
 
 
 @contextmanager
 def auth_registry(base: Path) -> Iterator[str]:
     """A registry that wants AUTH_USER/AUTH_PASSWORD; yields host:port."""
-    binary = require_tool("registry")
-    try:
-        import bcrypt
-    except ImportError:
-        unavailable("python bcrypt is not installed (pip install -e '.[dev]')")
-    (base / "storage").mkdir()
-    hashed = bcrypt.hashpw(AUTH_PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
-    (base / "htpasswd").write_text(f"{AUTH_USER}:{hashed}\n")
-    address = f"127.0.0.1:{free_port()}"
-    config = base / "config.yml"
-    config.write_text(
-        AUTH_CONFIG.format(root=base / "storage", addr=address, htpasswd=base / "htpasswd")
-    )
-    with (base / "registry.log").open("wb") as log:
-        proc = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=log)
-    try:
-        if wait_http(f"http://{address}/v2/", ok=lambda s: s == 401) is None:
-            pytest.fail(
-                "the htpasswd registry did not start:\n" + (base / "registry.log").read_text()
-            )
-        yield address
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with start_registry(require_tool("registry"), base, login=(AUTH_USER, AUTH_PASSWORD)) as reg:
+        yield reg.address

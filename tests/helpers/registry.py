@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from helpers.env import unavailable
 from helpers.net import free_port, wait_http
 
 CONFIG = """\
@@ -29,6 +30,23 @@ storage:
 http:
   addr: {addr}
 """
+
+AUTH = """\
+auth:
+  htpasswd:
+    realm: goship-test
+    path: {htpasswd}
+"""
+
+
+def htpasswd_line(user: str, password: str) -> str:
+    """One htpasswd entry (bcrypt, as distribution requires)."""
+    try:
+        import bcrypt
+    except ImportError:
+        unavailable("python bcrypt is not installed (pip install -e '.[dev]')")
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
+    return f"{user}:{hashed}\n"
 
 
 class LocalRegistry(str):
@@ -57,21 +75,29 @@ class LocalRegistry(str):
 
 
 @contextmanager
-def start_registry(binary: str, workdir: Path | None = None) -> Iterator[LocalRegistry]:
-    """Run ``binary serve`` on a free loopback port until the context exits.
+def start_registry(
+    binary: str, workdir: Path | None = None, login: tuple[str, str] | None = None
+) -> Iterator[LocalRegistry]:
+    """Run ``binary serve`` on a free loopback port until the context exits; with ``login``
+    (user, password) the registry requires Basic auth from an htpasswd file.
 
-    Readiness is a bounded wait (15 s) for ``GET /v2/`` → 200; a port lost to a race is
-    retried on a new port (3 tries).
+    Readiness is a bounded wait (15 s) for ``GET /v2/`` → 200 (401 with ``login``); a port
+    lost to a race is retried on a new port (3 tries).
     """
     with tempfile.TemporaryDirectory(prefix="goship-registry-", dir=workdir) as tmp:
         base = Path(tmp)
         storage = base / "storage"
         storage.mkdir()
+        htpasswd = base / "htpasswd"
+        template, ready_status = CONFIG, 200
+        if login is not None:
+            htpasswd.write_text(htpasswd_line(*login))
+            template, ready_status = CONFIG + AUTH, 401
         last_log = ""
         for attempt in range(3):
             address = f"127.0.0.1:{free_port()}"
             config = base / f"config-{attempt}.yml"
-            config.write_text(CONFIG.format(root=storage, addr=address))
+            config.write_text(template.format(root=storage, addr=address, htpasswd=htpasswd))
             log_path = base / f"registry-{attempt}.log"
             with log_path.open("wb") as log:
                 proc = subprocess.Popen(
@@ -81,7 +107,11 @@ def start_registry(binary: str, workdir: Path | None = None) -> Iterator[LocalRe
                     stdin=subprocess.DEVNULL,
                 )
             try:
-                ready = wait_http(f"http://{address}/v2/", alive=lambda p=proc: p.poll() is None)
+                ready = wait_http(
+                    f"http://{address}/v2/",
+                    ok=lambda status: status == ready_status,
+                    alive=lambda p=proc: p.poll() is None,
+                )
                 if ready is not None:
                     yield LocalRegistry(address, storage, log_path)
                     return
