@@ -223,28 +223,12 @@ def _macho(data: bytes) -> Executable:
 def _parse_macho_segment(exe: Executable, data: bytes, order: str, off: int, is64: bool) -> None:
     if is64:
         fields = _unpack(order + "II16sQQQQiiII", data, off)
-        vmaddr, _vmsize, fileoff, filesize, _maxprot, initprot, nsects = (
-            fields[3],
-            fields[4],
-            fields[5],
-            fields[6],
-            fields[7],
-            fields[8],
-            fields[9],
-        )
         sect_off, sect_fmt, sect_size = off + 72, order + "16s16sQQIIIIIIII", 80
     else:
         fields = _unpack(order + "II16sIIIIiiII", data, off)
-        vmaddr, _vmsize, fileoff, filesize, _maxprot, initprot, nsects = (
-            fields[3],
-            fields[4],
-            fields[5],
-            fields[6],
-            fields[7],
-            fields[8],
-            fields[9],
-        )
         sect_off, sect_fmt, sect_size = off + 56, order + "16s16sIIIIIIIII", 68
+    # cmd, cmdsize, segname, vmaddr, vmsize, fileoff, filesize, maxprot, initprot, nsects, flags
+    vmaddr, _vmsize, fileoff, filesize, _maxprot, initprot, nsects = fields[3:10]
     exe.segments.append(
         Segment(int(vmaddr), int(fileoff), int(filesize), bool(initprot & 2), bool(initprot & 4))
     )

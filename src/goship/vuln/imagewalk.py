@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import IO, Any, cast
 
 from goship.errors import BadInputError
-from goship.image.source import ImageSource, iter_images
+from goship.image.source import ImageSource, PlatformImage, iter_images
 from goship.vuln.binary import GoBinary, analyze_bytes
 from goship.vuln.buildinfo import looks_like_executable
 from goship.vuln.errors import MalformedBinary, NotAGoBinary
@@ -161,27 +161,18 @@ def _member(
     state.binaries[path] = (index, found)
 
 
-def _platform(config: dict[str, Any]) -> str:
-    parts = [str(config.get("os") or "unknown"), str(config.get("architecture") or "unknown")]
-    if config.get("variant"):
-        parts.append(str(config["variant"]))
-    return "/".join(parts)
-
-
 def _scan_layers(
     source: ImageSource,
-    digest: str,
-    config: dict[str, Any],
-    layers: list[str],
+    img: PlatformImage,
     want_file: Callable[[str], bool],
     max_binary: int,
 ) -> ImageScan:
     state = _State()
     label = source.name
-    for i, key in enumerate(layers):
-        with source.open(key) as fh:
+    for i, ref in enumerate(img.layers):
+        with source.open(ref.key) as fh:
             _read_layer(fh, i, state, label, want_file, max_binary)
-    scan = ImageScan(label, digest, _platform(config), config, warnings=state.warnings)
+    scan = ImageScan(label, img.digest, img.platform, img.config, warnings=state.warnings)
     scan.binaries = [b for _, b in sorted(state.binaries.values(), key=lambda x: x[1].location)]
     scan.files = sorted((f for _, f in state.files.values()), key=lambda f: f.path)
     return scan
@@ -193,12 +184,7 @@ def walk_image(
     max_binary: int = MAX_BINARY,
 ) -> list[ImageScan]:
     """Scan every platform image reachable from the source's roots."""
-    scans = [
-        _scan_layers(
-            source, img.digest, img.config, [ref.key for ref in img.layers], want_file, max_binary
-        )
-        for img in iter_images(source)
-    ]
+    scans = [_scan_layers(source, img, want_file, max_binary) for img in iter_images(source)]
     if len(scans) > 1:  # tell the platforms' binaries apart: NAME[os/arch]//path
         for scan in scans:
             scan.binaries = [
