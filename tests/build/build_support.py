@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers import require_tool, start_registry
+from helpers import require_tool, run_goship, start_registry
 
 
 @dataclass(frozen=True)
@@ -34,18 +31,7 @@ def make_runner(cache: Path) -> GoshipRunner:
     """Run ``python -m goship ARGS`` with ``GOSHIP_CACHE=cache`` and no SOURCE_DATE_EPOCH."""
 
     def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
-        full = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
-        full["GOSHIP_CACHE"] = str(cache)
-        full.update(env or {})
-        proc = subprocess.run(
-            [sys.executable, "-m", "goship", *args],
-            capture_output=True,
-            text=True,
-            env=full,
-            cwd=cwd,
-            timeout=900,
-            check=False,
-        )
+        proc = run_goship(cache, *args, env=env, cwd=cwd, timeout=900)
         return Run(proc.returncode, proc.stdout, proc.stderr)
 
     return run

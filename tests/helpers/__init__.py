@@ -4,6 +4,7 @@
 anywhere under ``tests/`` write ``from helpers import build_go_program``.
 """
 
+from helpers.cli import goship_env, run_goship
 from helpers.docker import TEST_LABEL, TEST_LABEL_KEY, TEST_REPO, DockerEngine, docker_cli
 from helpers.env import in_ci, require_tool, tool_report, tools_bin, unavailable
 from helpers.gotools import build_go_program, go_binary, go_env, write_go_module
@@ -21,8 +22,10 @@ __all__ = [
     "free_port",
     "go_binary",
     "go_env",
+    "goship_env",
     "in_ci",
     "require_tool",
+    "run_goship",
     "start_registry",
     "tool_report",
     "tools_bin",

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import DockerEngine, build_go_program
-from verify_support import goship_env, scratch_image, verify_args, verify_containers
+from helpers import DockerEngine, build_go_program, goship_env
+from verify_support import scratch_image, verify_args, verify_containers
 
 SLOW = """package main
 

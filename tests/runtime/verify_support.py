@@ -4,15 +4,12 @@ subprocess, scratch images of test programs, and the no-leftovers check."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers import TEST_LABEL, TEST_REPO, DockerEngine, write_go_module
+from helpers import TEST_LABEL, TEST_REPO, DockerEngine, run_goship, write_go_module
 
 VERIFY_LABEL = "dev.goship.verify"
 
@@ -35,23 +32,9 @@ class Run:
         return {f["id"] for f in self.json()["findings"] if f["severity"] == "error"}
 
 
-def goship_env(cache: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
-    env["GOSHIP_CACHE"] = str(cache)
-    env.update(extra or {})
-    return env
-
-
 def goship(cache: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600) -> Run:
     """``python -m goship ARGS`` with a private cache."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "goship", *args],
-        capture_output=True,
-        text=True,
-        env=goship_env(cache, env),
-        timeout=timeout,
-        check=False,
-    )
+    proc = run_goship(cache, *args, env=env, timeout=timeout)
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
