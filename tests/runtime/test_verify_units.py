@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from goship.errors import EnvironmentMissingError, UsageError
+from goship.image.config import SERVICE_LABEL
 from goship.runtime.diagnose import DIAGNOSES, diagnose
 from goship.runtime.engine import detect_engine
 from goship.runtime.report import VerifyReport
-from goship.runtime.target import SERVICE_LABEL, resolve_target
+from goship.runtime.target import resolve_target
 
 RECORDED = [
     ("2024/05/01 12:00:00 checking TLS roots: x509: certificate signed by unknown authority",

@@ -7,6 +7,7 @@ config, and with it the image digest, is reproducible. Serialise with
 
 from __future__ import annotations
 
+import json
 import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,20 @@ from goship.image.platform import Platform
 # goship's facts about the service in the image (JSON: port, health path, binary, needs...),
 # written by goship build and read back by goship verify and goship audit.
 SERVICE_LABEL = "dev.goship.service"
+
+
+def read_service_label(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The decoded :data:`SERVICE_LABEL` of an image config's ``config`` object (``Labels``),
+    or {} when it is absent or unreadable."""
+    raw = (config.get("Labels") or {}).get(SERVICE_LABEL)
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _PROTOCOLS = ("tcp", "udp", "sctp")

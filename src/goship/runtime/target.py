@@ -8,14 +8,13 @@ non-root USER is run as 65532:65532 and reported (verify never silently runs as 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from goship.errors import UsageError
-from goship.image.config import SERVICE_LABEL
+from goship.image.config import read_service_label
 from goship.runtime.findings import Finding
 
 NONROOT = "65532:65532"
@@ -29,18 +28,6 @@ class Target:
     user: str
     sources: dict[str, str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
-
-
-def service_label(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The decoded ``dev.goship.service`` label, or {} (absent or unreadable)."""
-    raw = (config.get("Labels") or {}).get(SERVICE_LABEL)
-    if not raw:
-        return {}
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def exposed_port(config: Mapping[str, Any]) -> int | None:
@@ -91,7 +78,7 @@ def resolve_target(
         sources["port"] = "flag"
     if health is not None:
         sources["health_path"] = "flag"
-    label = service_label(config)
+    label = read_service_label(config)
     if port is None and isinstance(label.get("port"), int):
         port, sources["port"] = int(label["port"]), "label"
     if health is None and isinstance(label.get("health_path"), str):

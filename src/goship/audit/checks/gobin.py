@@ -3,14 +3,13 @@ machine), and does the image carry what they read at run time (CA roots, zoneinf
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from goship.audit.checks.base import Check, Hit
 from goship.audit.model import ImageAudit
 from goship.gobuild.elfcheck import EXPECTED_MACHINE
-from goship.image.config import SERVICE_LABEL
+from goship.image.config import read_service_label
 
 # crypto/x509 root_linux.go: the bundle files and directories Go reads
 CA_FILES = (
@@ -105,12 +104,8 @@ def _ca_bundle(audit: ImageAudit) -> Iterator[Hit]:
 def _analysed_needs(audit: ImageAudit, binary: str) -> dict[str, Any]:
     """The ``needs`` that ``goship build`` recorded from the source analysis of ``binary``
     (label ``dev.goship.service``), or {} when the image carries no such label."""
-    labels = audit.runtime.get("Labels") or {}
-    try:
-        data = json.loads(labels.get(SERVICE_LABEL, "") or "{}")
-    except (TypeError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("binary") != binary:
+    data = read_service_label(audit.runtime)
+    if data.get("binary") != binary:
         return {}
     needs = data.get("needs")
     return needs if isinstance(needs, dict) else {}

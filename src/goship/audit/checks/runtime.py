@@ -8,25 +8,19 @@ the list in its ``dev.goship.service`` label. Images with neither are not checke
 
 from __future__ import annotations
 
-import json
 import posixpath
 from collections.abc import Iterator
 
 from goship.audit.checks.base import Check, Hit
 from goship.audit.model import ImageAudit
-from goship.image.config import SERVICE_LABEL
+from goship.image.config import SERVICE_LABEL, read_service_label
 
 
 def expected_runtime_files(audit: ImageAudit) -> tuple[list[str], str]:
     """The run-time paths the code opens and where that knowledge comes from."""
     if audit.project_runtime_files is not None:
         return list(audit.project_runtime_files), "goship inspect of --project"
-    labels = audit.runtime.get("Labels") or {}
-    try:
-        data = json.loads(labels.get(SERVICE_LABEL, "") or "{}")
-    except (TypeError, ValueError):
-        return [], ""
-    files = data.get("runtime_files") if isinstance(data, dict) else None
+    files = read_service_label(audit.runtime).get("runtime_files")
     if not isinstance(files, list):
         return [], ""
     return [f for f in files if isinstance(f, str)], f"the {SERVICE_LABEL} label"
