@@ -23,7 +23,7 @@ from goship.config import BuildOptions
 from goship.gobuild.vcs import GitInfo, epoch_rfc3339
 from goship.image.baselayer import NONROOT_USER
 from goship.image.config import SERVICE_LABEL, RuntimeConfig
-from goship.image.files import FileSpec
+from goship.image.files import FileSpec, in_image, runtime_root
 from goship.image.model import (
     ANN_CREATED,
     ANN_REVISION,
@@ -61,10 +61,6 @@ def go_tags(facts: ProjectFacts, options: BuildOptions) -> tuple[str, ...]:
     return tags
 
 
-def _in_image(path: str, workdir: str) -> str:
-    return posixpath.normpath(path if path.startswith("/") else posixpath.join(workdir, path))
-
-
 def runtime_file_specs(
     facts: ProjectFacts, options: BuildOptions, warnings: list[str]
 ) -> list[FileSpec]:
@@ -74,7 +70,7 @@ def runtime_file_specs(
     main_dir = root / (main.dir if main else ".")
     by_dst: dict[str, FileSpec] = {}
     for rel in facts.needs.runtime_files:
-        clean = rel.split("*", 1)[0].rstrip("/") or "."
+        clean = runtime_root(rel)
         if clean.startswith("/"):
             candidates = [root / clean.lstrip("/")]
         else:
@@ -86,10 +82,10 @@ def runtime_file_specs(
                 "(mount it at run time or add it with --file)"
             )
             continue
-        dst = _in_image(clean, options.workdir)
+        dst = in_image(clean, options.workdir)
         by_dst[dst] = FileSpec(str(src.relative_to(root)), dst)
     for extra in options.files:
-        dst = _in_image(extra.dst, options.workdir)
+        dst = in_image(extra.dst, options.workdir)
         by_dst[dst] = FileSpec(extra.src, dst, extra.mode)
     return [by_dst[k] for k in sorted(by_dst)]
 
@@ -107,7 +103,7 @@ def writable_dirs(facts: ProjectFacts, workdir: str) -> tuple[str, ...]:
     """Directories the program writes to, owned by 65532 (``/tmp`` is in the base already)."""
     out: set[str] = set()
     for path in facts.needs.writable_paths:
-        full = _in_image(path, workdir)
+        full = in_image(path, workdir)
         if full == "/" or full == "/tmp" or full.startswith("/tmp/"):
             continue
         out.add(full)

@@ -10,6 +10,7 @@ unless a mode is given explicitly.
 from __future__ import annotations
 
 import os
+import posixpath
 import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -53,6 +54,17 @@ class FileSpec:
         if not parts[1].startswith("/"):
             raise BadInputError(f"destination in {text!r} must be absolute", _SPEC_HINT)
         return cls(parts[0], parts[1], mode)
+
+
+def in_image(path: str, workdir: str) -> str:
+    """Where ``path`` is in the image: absolute as is, relative under ``workdir``."""
+    return posixpath.normpath(path if path.startswith("/") else posixpath.join(workdir, path))
+
+
+def runtime_root(pattern: str) -> str:
+    """The file or directory a run-time file pattern names (``templates/*`` -> ``templates``,
+    ``static/`` -> ``static``); ``.`` when it names the working directory itself."""
+    return pattern.split("*", 1)[0].rstrip("/") or "."
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -8,12 +8,12 @@ the list in its ``dev.goship.service`` label. Images with neither are not checke
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 
 from goship.audit.checks.base import Check, Hit
 from goship.audit.model import ImageAudit
 from goship.image.config import SERVICE_LABEL, read_service_label
+from goship.image.files import in_image, runtime_root
 
 
 def expected_runtime_files(audit: ImageAudit) -> tuple[list[str], str]:
@@ -26,20 +26,13 @@ def expected_runtime_files(audit: ImageAudit) -> tuple[list[str], str]:
     return [f for f in files if isinstance(f, str)], f"the {SERVICE_LABEL} label"
 
 
-def in_image(rel: str, workdir: str) -> str | None:
-    """Where the program opens ``rel`` (a path or glob) from, or None for the workdir itself."""
-    clean = rel.split("*", 1)[0].rstrip("/")
-    if clean in ("", "."):
-        return None
-    return posixpath.normpath(clean if clean.startswith("/") else posixpath.join(workdir, clean))
-
-
 def _runtime_files(audit: ImageAudit) -> Iterator[Hit]:
     expected, source = expected_runtime_files(audit)
     workdir = str(audit.runtime.get("WorkingDir") or "/")
     for rel in expected:
-        path = in_image(rel, workdir)
-        if path is not None and not audit.view.exists(path):
+        clean = runtime_root(rel)  # where goship build puts it, too
+        path = in_image(clean, workdir)
+        if clean != "." and not audit.view.exists(path):
             yield Hit(
                 f"the code opens {rel} at run time ({source}) but the image has no {path} "
                 f"(WorkingDir {workdir}): the service fails with 'pattern matches no files' or "
