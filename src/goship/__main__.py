@@ -1,5 +1,5 @@
 """``python -m goship`` — same as the ``goship`` console script."""
 
-from goship.cli import main
+from goship.launch import main
 
 main()

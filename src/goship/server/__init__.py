@@ -1,0 +1,1 @@
+"""goship's build server: a process that keeps goship imported between builds."""
