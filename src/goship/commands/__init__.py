@@ -77,6 +77,11 @@ COMMANDS: list[CommandEntry] = [
         "goship.commands.sbom:sbom_command",
         "CycloneDX or SPDX SBOM of a Go binary, project or image.",
     ),
+    CommandEntry(
+        "server",
+        "goship.commands.server:server_command",
+        "Start, stop or show the optional build server (GOSHIP_SERVER=1).",
+    ),
 ]
 
 
