@@ -5,11 +5,13 @@ its pipeline, read its config and re-analyse the source before it knows the exac
 command. So every successful build records the commands it ran (``<cache>/early/<key>.json``,
 keyed by the project path, the flags, ``goship.toml`` and the Go-related environment), and the
 next build with the same key starts them at once, from this module, which imports nothing
-heavy. The pipeline later computes the real commands; :meth:`EarlyCompile.take` hands over a
-process only when its arguments, working directory and environment are exactly the ones the
-pipeline would run, so a stale record costs CPU, never a wrong binary. Jobs whose binary is in
-the binary cache (unchanged source) are not started at all. ``GOSHIP_NO_EARLY_COMPILE=1`` turns
-this off.
+heavy. When the CLI was launched by :mod:`goship.launch`, :mod:`goship.build.prestart` has
+already started them from the raw command line (a second record keyed on the argv) and
+:func:`adopt` takes those over. The pipeline later computes the real commands;
+:meth:`EarlyCompile.take` hands over a process only when its arguments, working directory and
+environment are exactly the ones the pipeline would run, so a stale record costs CPU, never a
+wrong binary. Jobs whose binary is in the binary cache (unchanged source) are not started at
+all. ``GOSHIP_NO_EARLY_COMPILE=1`` turns this off.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
@@ -26,13 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from goship.build import prestart
+from goship.build.prestart import Prestarted, Process, spawn
 from goship.errors import EnvironmentMissingError, GoshipError
 from goship.gobuild.bincache import binary_key, tree_key
 from goship.gobuild.toolchain import GoResult, find_go
 
 FORMAT = 1
 TIMEOUT = 600.0  # as goship.gobuild.toolchain.run_go
-_ENV_PREFIXES = ("GO", "CGO_", "CC", "CXX", "SOURCE_DATE_EPOCH", "GOSHIP_", "PATH", "HOME")
 
 
 @dataclass
@@ -41,7 +43,7 @@ class EarlyJob:
     cwd: str
     env: dict[str, str]  # overlay on the process environment
     out: Path
-    proc: subprocess.Popen[bytes]
+    proc: Process
     stderr_path: Path
 
     def matches(self, args: Sequence[str], cwd: str, env: Mapping[str, str]) -> bool:
@@ -51,16 +53,25 @@ class EarlyJob:
 class EarlyCompile:
     """The ``go build`` processes started early; a context manager that stops leftovers."""
 
-    def __init__(self, workdir: Path, root: Path, tree: str | None) -> None:
+    def __init__(
+        self, workdir: Path | None, root: Path, tree: str | None, record: str | None = None
+    ) -> None:
         self.workdir = workdir
         self.root = root.resolve()
-        self.tree = tree  # the source digest computed at start (for the binary cache)
+        self.tree = tree  # the source digest (for the binary cache), taken at start or lazily
+        self._tree_known = tree is not None
+        self.record = record  # the argv record to write after a successful build (prestart)
         self.jobs: list[EarlyJob] = []
         self._lock = threading.Lock()  # platforms are compiled (and taken) in parallel
 
     def tree_for(self, root: Path) -> str | None:
-        """The source digest taken at start, when ``root`` is the tree it was taken of."""
-        return self.tree if root.resolve() == self.root else None
+        """The source digest of ``root`` when it is this tree (taken at start, else now)."""
+        if root.resolve() != self.root:
+            return None
+        with self._lock:
+            if not self._tree_known:
+                self.tree, self._tree_known = tree_key(self.root), True
+        return self.tree
 
     def take(
         self, args: Sequence[str], cwd: str | os.PathLike[str], env: Mapping[str, str]
@@ -73,16 +84,18 @@ class EarlyCompile:
                 return None
             self.jobs.remove(job)
         try:
-            job.proc.wait(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired as exc:
+            code = job.proc.wait(timeout=TIMEOUT)
+        except TimeoutError as exc:
             job.proc.kill()
             job.proc.wait()
             raise EnvironmentMissingError(
                 f"`go {' '.join(args)}` did not finish in {TIMEOUT:.0f}s",
                 "check network access to the Go module proxy (GOPROXY) or warm the module cache",
             ) from exc
+        if code is None:  # pragma: no cover - reaped elsewhere: run it again
+            return None
         output = job.stderr_path.read_text(errors="replace")
-        return GoResult(job.proc.returncode, "", output), job.out
+        return GoResult(code, "", output), job.out
 
     def close(self) -> None:
         """Stop the jobs nobody took and remove their outputs."""
@@ -93,7 +106,8 @@ class EarlyCompile:
                 job.proc.kill()
             job.proc.wait()
         self.jobs.clear()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self) -> EarlyCompile:
         return self
@@ -112,7 +126,7 @@ def default_cache_root() -> Path:
 
 
 def _env_snapshot() -> dict[str, str]:
-    return {k: v for k, v in sorted(os.environ.items()) if k.startswith(_ENV_PREFIXES)}
+    return dict(prestart.env_snapshot())
 
 
 def _plain(value: Any) -> Any:
@@ -144,10 +158,17 @@ def record_path(root: Path, settings: Mapping[str, Any], cache_dir: Path) -> Pat
 
 
 def remember(
-    root: Path, settings: Mapping[str, Any], cache_dir: Path, jobs: list[dict[str, Any]]
+    root: Path,
+    settings: Mapping[str, Any],
+    cache_dir: Path,
+    jobs: list[dict[str, Any]],
+    early: EarlyCompile | None = None,
 ) -> None:
-    """Record the jobs (``{"args", "cwd", "env", "package", "slug", "name"}``) of a
-    successful build for the next one. Failures to write are ignored (it is a cache)."""
+    """Record the jobs (``{"args", "cwd", "env", "package", "name", "cacheable"}``) of a
+    successful build for the next one, and the argv record of ``early`` (see
+    :mod:`goship.build.prestart`). Failures to write are ignored (it is a cache)."""
+    if early is not None and early.record:
+        _remember_argv(early, root, cache_dir, jobs)
     target = record_path(root, settings, cache_dir)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -157,6 +178,25 @@ def remember(
         os.replace(tmp, target)
     except OSError:
         pass
+
+
+def _remember_argv(
+    early: EarlyCompile, root: Path, cache_dir: Path, jobs: list[dict[str, Any]]
+) -> None:
+    try:
+        go = find_go()
+    except GoshipError:
+        return
+    tree = early.tree_for(root)
+    entries = []
+    for job in jobs:
+        cached = ""
+        if tree is not None and job.get("cacheable"):
+            key = binary_key(tree, job["args"], job["env"], str(job["package"]))
+            cached = str(cache_dir / "bin" / key[:2] / key)
+        entries.append({**job, "cached": cached})
+    resolved = str(root.resolve())
+    prestart.write_record(str(early.record), resolved, go, entries, prestart.tree_stamp(resolved))
 
 
 def _load(path: Path) -> list[dict[str, Any]]:
@@ -182,6 +222,7 @@ def start(root: Path, settings: Mapping[str, Any], cache_dir: Path) -> EarlyComp
         go = find_go()
         tree = tree_key(root)
         early = EarlyCompile(Path(tempfile.mkdtemp(prefix="goship-early-")), root, tree)
+        early._tree_known = True
     except (GoshipError, OSError):  # early compiles are an optimisation only
         return None
     try:
@@ -203,6 +244,7 @@ def _spawn(early: EarlyCompile, go: str, job: dict[str, Any], cache_dir: Path) -
         key = binary_key(early.tree, args, env, str(job["package"]))
         if (cache_dir / "bin" / key[:2] / key).is_file():
             return  # unchanged source: the binary cache has it
+    assert early.workdir is not None
     out_dir = early.workdir / str(len(early.jobs))
     out_dir.mkdir()
     out = out_dir / str(job["name"])
@@ -212,13 +254,38 @@ def _spawn(early: EarlyCompile, go: str, job: dict[str, Any], cache_dir: Path) -
     full_env.update(env)
     argv = [go, *args]
     argv[argv.index("-o") + 1] = str(out)
-    with stderr_path.open("wb") as err:
-        proc = subprocess.Popen(
-            argv,
-            cwd=str(job["cwd"]),
-            env=full_env,
-            stdin=subprocess.DEVNULL,
-            stdout=err,
-            stderr=subprocess.STDOUT,
-        )
+    proc = spawn(argv, str(job["cwd"]), full_env, str(stderr_path))
     early.jobs.append(EarlyJob(args, str(job["cwd"]), env, out, proc, stderr_path))
+
+
+def adopt(
+    pending: Prestarted | None, root: Path, settings: Mapping[str, Any], cache_dir: Path
+) -> EarlyCompile | None:
+    """The early compile of this build: the jobs :func:`goship.build.prestart.prestart`
+    started from the command line when its record applies to ``root`` and the ``go`` binary
+    this process would run, else :func:`start` (the record keyed on the parsed settings).
+    The result carries ``pending``'s argv record so the build writes it."""
+    if pending is None:
+        return start(root, settings, cache_dir)
+    usable = pending.found and root.is_dir() and Path(pending.root) == root.resolve()
+    if usable:
+        try:
+            usable = find_go() == pending.go
+        except GoshipError:
+            usable = False
+    if not usable:
+        pending.close()
+        early = start(root, settings, cache_dir)
+        if early is None:
+            early = EarlyCompile(None, root, None)
+        early.record = pending.record
+        return early
+    workdir = Path(pending.workdir) if pending.workdir else None
+    early = EarlyCompile(workdir, root, None, pending.record)
+    for job in pending.jobs:
+        early.jobs.append(
+            EarlyJob(job.args, job.cwd, job.env, Path(job.out), job.proc, Path(job.log))
+        )
+    pending.jobs.clear()  # the EarlyCompile owns (and closes) them now
+    pending.workdir = ""
+    return early

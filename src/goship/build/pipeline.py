@@ -264,7 +264,7 @@ def _build(
 
                 base = load_base(options.base, store, list(options.platforms))
         facts, req, binaries = _inspect_and_compile(ctx, root, progress, early)
-        remember_early(root, flags, store.root.parent, go_jobs(req))
+        remember_early(root, flags, store.root.parent, go_jobs(req), early)
         git = ctx.git(facts.root)
         epoch = source_date_epoch(git)
         plan = plan_image(

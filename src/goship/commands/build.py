@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from goship.build import FORMATS
+from goship.build import FORMATS, prestart
+from goship.build.early import adopt as adopt_early
 from goship.build.early import default_cache_root
-from goship.build.early import start as start_early
 from goship.config import click_options
 
 
@@ -65,8 +65,9 @@ def build_command(
     static base, unwritable output, bad credentials), 3 environment missing (no Go, no Docker
     daemon for --load, registry unreachable).
     """
-    # Start last time's `go build` before importing the pipeline (see goship.build.early).
-    early = start_early(path, settings, default_cache_root())
+    # Take the `go build` goship.launch started from the command line, else start last
+    # time's now, before importing the pipeline (see goship.build.prestart and .early).
+    early = adopt_early(prestart.take(), path, settings, default_cache_root())
     with early or contextlib.nullcontext():
         from goship.build.pipeline import build
         from goship.build.progress import BuildProgress
