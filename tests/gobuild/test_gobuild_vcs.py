@@ -68,3 +68,37 @@ def test_epoch_precedence() -> None:
     with pytest.raises(BadInputError, match="SOURCE_DATE_EPOCH"):
         source_date_epoch(info, {"SOURCE_DATE_EPOCH": "yesterday"})
     assert epoch_rfc3339(0) == "1970-01-01T00:00:00Z"
+
+
+def test_no_git_process_outside_a_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def spy(cmd: list[str], *args: object, **kwargs: object) -> object:
+        calls.append(cmd)
+        return real_run(cmd, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(subprocess, "run", spy)
+    plain = tmp_path / "plain" / "svc"
+    plain.mkdir(parents=True)
+    assert git_info(plain) == GitInfo()
+    assert calls == []
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "elsewhere"))  # git would look there
+    git_info(plain)
+    assert calls
+
+
+def test_repository_found_from_a_subdirectory_and_through_a_gitfile(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "svc").mkdir(parents=True)
+    _git(repo, "init", "-q")
+    (repo / "svc" / "a.txt").write_text("a")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "x")
+    assert git_info(repo / "svc").is_git
+    worktree = tmp_path / "wt"
+    _git(repo, "worktree", "add", "-q", str(worktree))
+    assert (worktree / ".git").is_file()
+    assert git_info(worktree / "svc").commit == git_info(repo).commit
