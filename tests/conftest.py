@@ -34,6 +34,10 @@ INTEGRATION_FIXTURES = frozenset({"docker_engine", "registry"})
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# A developer's GOSHIP_SERVER=1 would route the tests' goship subprocesses through their build
+# server; tests/server starts its own servers with private directories.
+os.environ.pop("GOSHIP_SERVER", None)
+
 
 def pytest_report_header(config: pytest.Config) -> str:
     return tool_report()
