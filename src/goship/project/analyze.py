@@ -34,7 +34,7 @@ def inspect_project(
 ) -> ProjectFacts:
     """Facts about the Go service at ``path`` (see the JSON contract in ProjectFacts).
     ``list_cache`` is a directory for cached ``go list`` output (``goship build`` uses it)."""
-    layout = locate(Path(path))
+    layout = locate(Path(path), list_cache.parent / "gomod" if list_cache else None)
     pkgs = list_packages(layout.root, layout.patterns, tags, compile_check, list_cache)
     warnings = check_errors(pkgs, layout.root)
     by_path = {p.import_path: p for p in pkgs}

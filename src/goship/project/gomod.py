@@ -1,11 +1,15 @@
 """Find the module (or workspace) a path belongs to and read go.mod / go.work.
 
 The files are parsed by the Go toolchain itself (``go mod edit -json``, ``go work edit
--json``) so that goship and ``go build`` always agree on what they say.
+-json``) so that goship and ``go build`` always agree on what they say. Given a cache
+directory (``goship build`` passes ``<cache>/gomod``), the parse is cached by the file's bytes,
+the ``go`` binary and ``GOTOOLCHAIN``: a warm build then starts no ``go`` process besides
+``go build``. ``GOSHIP_NO_FACT_CACHE=1`` turns it off.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -13,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from goship.errors import ProjectError
-from goship.gobuild.toolchain import run_go
+from goship.errors import GoshipError, ProjectError
+from goship.fsutil import write_atomic
+from goship.gobuild.sourcehash import stat_key
+from goship.gobuild.toolchain import find_go, run_go
 from goship.project.golist import raise_toolchain_error
 
 _NO_GOMOD_HINT = "run `go mod init <module path>` in the service's directory"
@@ -75,7 +81,40 @@ class Layout:
     patterns: tuple[str, ...]
 
 
-def _go_json(args: list[str], cwd: Path, what: Path) -> dict[str, Any]:
+def _cache_file(args: list[str], what: Path, cache: Path | None) -> Path | None:
+    """Where the parse of ``what`` by ``go ARGS`` is cached; None when it must not be."""
+    if cache is None or os.environ.get("GOSHIP_NO_FACT_CACHE"):
+        return None
+    try:
+        go = find_go()
+        header = [1, args[:-1], what.read_bytes().hex(), go, stat_key(Path(go))]
+    except (OSError, GoshipError):  # no go / unreadable: no cache, `go` says why
+        return None
+    header.append(os.environ.get("GOTOOLCHAIN", ""))
+    key = hashlib.sha256(json.dumps(header).encode()).hexdigest()
+    return cache / f"{key[:40]}.json"
+
+
+def _go_json(args: list[str], cwd: Path, what: Path, cache: Path | None) -> dict[str, Any]:
+    cached = _cache_file(args, what, cache)
+    if cached is not None:
+        try:
+            data = json.loads(cached.read_text())
+        except (OSError, ValueError):
+            pass
+        else:
+            if isinstance(data, dict):
+                return data
+    data = _run_go_json(args, cwd, what)
+    if cached is not None:
+        try:  # noqa: SIM105
+            write_atomic(cached, json.dumps(data).encode())
+        except GoshipError:  # a cache: an unwritable one is no error
+            pass
+    return data
+
+
+def _run_go_json(args: list[str], cwd: Path, what: Path) -> dict[str, Any]:
     res = run_go(args, cwd=cwd)
     if res.returncode != 0:
         raise_toolchain_error(res.stderr)
@@ -103,9 +142,9 @@ def _directive_lines(text: str) -> dict[str, int]:
     return lines
 
 
-def read_gomod(path: Path) -> GoMod:
-    """Parse ``path`` (a go.mod) with ``go mod edit -json``."""
-    data = _go_json(["mod", "edit", "-json", str(path)], path.parent, path)
+def read_gomod(path: Path, cache: Path | None = None) -> GoMod:
+    """Parse ``path`` (a go.mod) with ``go mod edit -json`` (cached in ``cache``)."""
+    data = _go_json(["mod", "edit", "-json", str(path)], path.parent, path, cache)
     module = (data.get("Module") or {}).get("Path") or ""
     if not module:
         raise ProjectError(
@@ -131,9 +170,9 @@ def read_gomod(path: Path) -> GoMod:
     )
 
 
-def read_gowork(path: Path) -> GoWork:
-    """Parse ``path`` (a go.work) with ``go work edit -json``."""
-    data = _go_json(["work", "edit", "-json", str(path)], path.parent, path)
+def read_gowork(path: Path, cache: Path | None = None) -> GoWork:
+    """Parse ``path`` (a go.work) with ``go work edit -json`` (cached in ``cache``)."""
+    data = _go_json(["work", "edit", "-json", str(path)], path.parent, path, cache)
     uses = tuple(
         (path.parent / u["DiskPath"]).resolve() for u in data.get("Use") or [] if u.get("DiskPath")
     )
@@ -160,8 +199,9 @@ def _rel_pattern(root: Path, target: Path) -> str:
     return "./..." if rel == "." else "./" + Path(rel).as_posix() + "/..."
 
 
-def locate(path: Path) -> Layout:
-    """Resolve PATH to its module or workspace; raise ProjectError when there is none."""
+def locate(path: Path, cache: Path | None = None) -> Layout:
+    """Resolve PATH to its module or workspace; raise ProjectError when there is none.
+    ``cache``: a directory for the parsed go.mod / go.work files."""
     if not path.exists():
         raise ProjectError(f"{path} does not exist", "pass the directory of a Go module")
     target = path.resolve()
@@ -170,8 +210,10 @@ def locate(path: Path) -> Layout:
     work_env = os.environ.get("GOWORK", "")
     own_work = target / "go.work"
     if work_env != "off" and own_work.is_file() and not (target / "go.mod").is_file():
-        ws = read_gowork(own_work)
-        modules = tuple(read_gomod(d / "go.mod") for d in ws.uses if (d / "go.mod").is_file())
+        ws = read_gowork(own_work, cache)
+        modules = tuple(
+            read_gomod(d / "go.mod", cache) for d in ws.uses if (d / "go.mod").is_file()
+        )
         if not modules:
             raise ProjectError(
                 f"{own_work} uses no module with a go.mod",
@@ -186,11 +228,11 @@ def locate(path: Path) -> Layout:
     gomod_path = _find_up(target, "go.mod")
     if gomod_path is None:
         raise ProjectError(f"no go.mod in {path} or its parents", _NO_GOMOD_HINT)
-    gomod = read_gomod(gomod_path)
+    gomod = read_gomod(gomod_path, cache)
     work: GoWork | None = None
     if work_env != "off":
         work_path = Path(work_env) if work_env else _find_up(gomod.dir, "go.work")
         if work_path is not None and work_path.is_file():
-            work = read_gowork(work_path)
+            work = read_gowork(work_path, cache)
     root = gomod.dir
     return Layout(root, target, gomod, work, (gomod,), (_rel_pattern(root, target),))
