@@ -79,7 +79,9 @@ def _goship(
     cwd: Path | None = None,
     extra: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    env = goship_env(tmp / "cache", {p.DIR_ENV: str(server_dir), p.IDLE_ENV: "120", **(extra or {})})
+    env = goship_env(
+        tmp / "cache", {p.DIR_ENV: str(server_dir), p.IDLE_ENV: "120", **(extra or {})}
+    )
     env[p.ENABLE] = "1" if served else "0"
     return subprocess.run(
         [sys.executable, "-m", "goship", *args],
@@ -99,7 +101,9 @@ def _status(tmp: Path, server_dir: Path) -> dict[str, object]:
 
 def test_served_build_equals_in_process_build(tmp_path: Path, server_dir: Path) -> None:
     project = write_go_module(tmp_path / "svc", SERVICE)
-    first = _goship(tmp_path, server_dir, "build", str(project), "-o", str(tmp_path / "a"), "--json")
+    first = _goship(
+        tmp_path, server_dir, "build", str(project), "-o", str(tmp_path / "a"), "--json"
+    )
     assert first.returncode == 0, first.stderr
     assert list(server_dir.glob("*.sock")), "the first served command starts a server"
     second = _goship(
