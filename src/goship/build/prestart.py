@@ -239,12 +239,18 @@ def _rmdir(path: str) -> None:
 
 
 _PENDING: list[Prestarted] = []
+_AT_EXIT: list[bool] = []
 
 
 def take() -> Prestarted | None:
     """The :class:`Prestarted` of this process's command line, once (None afterwards or when
     :func:`prestart` did nothing)."""
     return _PENDING.pop() if _PENDING else None
+
+
+def pending() -> Prestarted | None:
+    """What :func:`take` would return, without taking it."""
+    return _PENDING[-1] if _PENDING else None
 
 
 def _close_pending() -> None:
@@ -260,15 +266,21 @@ def prestart(argv: list[str]) -> None:
     if any(a in _NO_ARGV for a in argv):
         return
     try:
-        pending = Prestarted(record_path(argv[1:], os.getcwd(), cache_root()))
-        _load_and_start(pending)
-    except Exception:  # an optimisation only: never fail the command
+        started = Prestarted(record_path(argv[1:], os.getcwd(), cache_root()))
+    except Exception:  # an optimisation only: never fail the command (e.g. cwd is gone)
+        return
+    try:
+        _load_and_start(started)
+    except Exception:
+        started.close()
         return
     _close_pending()
-    _PENDING.append(pending)
-    import atexit
+    _PENDING.append(started)
+    if not _AT_EXIT:
+        import atexit
 
-    atexit.register(_close_pending)
+        atexit.register(_close_pending)
+        _AT_EXIT.append(True)
 
 
 def _load_and_start(pending: Prestarted) -> None:
