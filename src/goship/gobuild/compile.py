@@ -234,12 +234,13 @@ def compile_one(
     from goship.gobuild.elfcheck import check_binary  # pyelftools: ~40 ms to import
 
     info = check_binary(out, platform, require_static=not req.cgo.enabled)
-    data = out.read_bytes()
+    with out.open("rb") as fh:  # streamed: a 24 MiB read_bytes costs as much as the hash
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
     return Binary(
         platform=platform,
         path=out,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        size=out.stat().st_size,
+        sha256=digest,
         cgo=req.cgo.enabled,
         interpreter=info.interpreter,
         seconds=time.monotonic() - started,

@@ -210,11 +210,19 @@ def _tarinfo(entry: Entry, epoch: int) -> tarfile.TarInfo:
     return info
 
 
+COPY_CHUNK = 1 << 20
+
+
 def write_tar(
     plan: list[Entry], out: Writable, epoch: int, source_hashes: Mapping[str, str] | None = None
 ) -> None:
     """Write ``plan`` (already planned/sorted) as an uncompressed tar stream into ``out``."""
-    with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
+    # 1 MiB stream buffer and copy chunks instead of tarfile's 10 KiB / 16 KiB: a 24 MiB binary
+    # is ~25 writes into the gzip tee instead of ~2500 (the bytes are the same).
+    with tarfile.open(  # type: ignore[call-overload]
+        fileobj=out, mode="w|", format=tarfile.PAX_FORMAT, bufsize=COPY_CHUNK
+    ) as tar:
+        tar.copybufsize = COPY_CHUNK
         for entry in plan:
             info = _tarinfo(entry, epoch)
             if entry.kind != "file":
