@@ -1,6 +1,7 @@
 """Progress for ``goship build`` on stderr: rich bars for compile, layers and upload when both
 stdout and stderr are terminals (and ``--json`` is off); silent otherwise, e.g. in CI or in
-``ref=$(goship build ...)``. Warnings are always printed."""
+``ref=$(goship build ...)``. Warnings are always printed. ``rich.progress`` (~15 ms to import,
+while the early ``go build`` runs) is imported only when the bars are shown."""
 
 from __future__ import annotations
 
@@ -8,19 +9,14 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from goship.image.platform import Platform
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 class BuildProgress:
@@ -40,6 +36,14 @@ class BuildProgress:
         if not self.enabled:
             yield self
             return
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),

@@ -20,7 +20,6 @@ from typing import Any
 from goship.build import FORMATS
 from goship.build.progress import BuildProgress
 from goship.errors import BadInputError, EnvironmentMissingError, UsageError
-from goship.image.archive import write_docker_archive, write_oci_archive
 from goship.image.blobs import BlobStore
 from goship.image.layout import write_layout
 from goship.image.model import Artifact, ImageIndex
@@ -151,6 +150,8 @@ def _push(
 
 
 def _load(artifact: Artifact, store: BlobStore, repo_tags: list[str], epoch: int) -> dict[str, Any]:
+    from goship.image.archive import write_docker_archive
+
     docker = docker_available()
     with tempfile.TemporaryDirectory(prefix="goship-load-") as tmp:
         archive = Path(tmp) / "image.tar"
@@ -196,8 +197,12 @@ def publish(
                 multi = isinstance(artifact, ImageIndex)
                 write_layout(out.output, artifact, store, tags, platform_refs=multi)
             elif kind == "oci":
+                from goship.image.archive import write_oci_archive
+
                 write_oci_archive(out.output, artifact, store, tags, epoch)
             else:
+                from goship.image.archive import write_docker_archive
+
                 image = write_docker_archive(out.output, artifact, store, repo_tags, None, epoch)
                 entry["platform"] = str(image.platform)
                 if isinstance(artifact, ImageIndex):
