@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -56,7 +57,7 @@ def start_command() -> None:
     directory = p.private_dir(p.server_dir())
     key = p.code_key()
     path = p.socket_path(directory, key)
-    if len(str(path)) > p.MAX_SOCKET_PATH:
+    if len(os.fsencode(path)) > p.MAX_SOCKET_PATH:
         raise EnvironmentMissingError(
             f"the socket path {path} is too long for a Unix socket",
             f"point {p.DIR_ENV} at a shorter directory",
@@ -71,9 +72,9 @@ def start_command() -> None:
         if proc is not None and proc.poll() not in (None, 0):
             break
         time.sleep(0.02)
-    log = p.log_path(directory, key)
-    tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+    log = Path(p.log_path(directory, key))
+    tail = log.read_text(errors="replace")[-2000:].strip() if log.exists() else ""
     raise EnvironmentMissingError(
-        f"the goship server did not start: {json.dumps(tail)}",
+        f"the goship server did not start{': ' + tail if tail else ''}",
         f"see {log}; builds still work without it (unset {p.ENABLE})",
     )

@@ -1,33 +1,35 @@
 """Client side of the build server: forward one command and relay its output.
 
-Standard library only (it runs before any heavy import, see :mod:`goship.launch`). With
-``GOSHIP_SERVER=1`` a served command (``build``, ``inspect``) goes to the server of this goship
-code, which is started in the background when none is listening; anything that goes wrong
-before the server accepted the command (no socket, an unsafe directory, a server that does
-not come up) makes :func:`try_server` return None and the command runs in this process as
-usual, so the server can only make a command faster, never make it fail.
+It runs before any heavy import (see :mod:`goship.launch`) and imports only built-in modules
+(``_socket`` rather than ``socket``, whose enums cost ~3 ms; ``subprocess`` only to start a
+server). With ``GOSHIP_SERVER=1`` a served command (``build``, ``inspect``) goes to the server
+of this goship code, which is started in the background when none is listening; anything
+that goes wrong before the server accepted the command (no socket, an unsafe directory, a
+server that does not come up) makes :func:`try_server` return None and the command runs in
+this process as usual, so the server can only make a command faster, never make it fail.
 """
 
 from __future__ import annotations
 
-import json
+import _socket
 import os
-import shutil
-import socket
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 from goship.server import protocol as p
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import subprocess
+
 START_TIMEOUT = 10.0  # seconds for a new server to listen (it imports the pipeline first)
 INTERRUPTED = 130
+ENVIRONMENT = 3  # goship.errors.ExitCode.ENVIRONMENT (not imported: it is not free)
 
 
 def try_server(argv: list[str]) -> int | None:
     """Run ``goship ARGV`` on the build server and return its exit code; None to run here."""
-    if not p.enabled() or not argv or argv[0] not in p.SERVED:
+    if not argv or argv[0] not in p.SERVED or not p.enabled():
         return None
     try:
         directory = p.private_dir(p.server_dir())
@@ -43,25 +45,28 @@ def try_server(argv: list[str]) -> int | None:
         return INTERRUPTED
     if sock is None:
         return None
-    with sock:
-        return _run(sock, argv)
-
-
-def connect(path: Path) -> socket.socket | None:
-    """A connection to the server listening at ``path``, or None."""
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        sock.connect(os.fspath(path))
+        return _run(sock, argv)
+    finally:
+        sock.close()
+
+
+def connect(path: str) -> _socket.socket | None:
+    """A connection to the server listening at ``path``, or None."""
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
     except OSError:
         sock.close()
         return None
     return sock
 
 
-def spawn_server(directory: Path, key: str) -> subprocess.Popen[bytes]:
+def spawn_server(directory: str, key: str) -> subprocess.Popen[bytes]:
     """Start ``python -m goship.server`` detached from this terminal and session."""
-    log = p.log_path(directory, key).open("ab")
-    with log:
+    import subprocess
+
+    with open(p.log_path(directory, key), "ab") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "goship.server", "--key", key],
             stdin=subprocess.DEVNULL,
@@ -73,7 +78,7 @@ def spawn_server(directory: Path, key: str) -> subprocess.Popen[bytes]:
         )
 
 
-def _start_and_connect(directory: Path, key: str) -> socket.socket | None:
+def _start_and_connect(directory: str, key: str) -> _socket.socket | None:
     path = p.socket_path(directory, key)
     proc = spawn_server(directory, key)
     deadline = time.monotonic() + START_TIMEOUT
@@ -88,21 +93,31 @@ def _start_and_connect(directory: Path, key: str) -> socket.socket | None:
     return None
 
 
+def _terminal_size() -> tuple[int, int] | None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            size = os.get_terminal_size(stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            continue
+        return size.columns, size.lines
+    return None
+
+
 def _request(argv: list[str]) -> dict[str, object]:
     env = dict(os.environ)
     tty = {"stdout": sys.stdout.isatty(), "stderr": sys.stderr.isatty()}
-    if tty["stdout"] or tty["stderr"]:
-        size = shutil.get_terminal_size()
-        env.setdefault("COLUMNS", str(size.columns))
-        env.setdefault("LINES", str(size.lines))
+    size = _terminal_size() if (tty["stdout"] or tty["stderr"]) else None
+    if size is not None:
+        env.setdefault("COLUMNS", str(size[0]))
+        env.setdefault("LINES", str(size[1]))
     umask = os.umask(0o022)
     os.umask(umask)
     return {"argv": argv, "cwd": os.getcwd(), "env": env, "umask": umask, "tty": tty}
 
 
-def _run(sock: socket.socket, argv: list[str]) -> int | None:
+def _run(sock: _socket.socket, argv: list[str]) -> int | None:
     try:
-        p.send_json(sock, p.REQUEST, _request(argv))
+        p.send_value(sock, p.REQUEST, _request(argv))
     except OSError:
         return None
     out, err = sys.stdout.buffer, sys.stderr.buffer
@@ -126,9 +141,9 @@ def _run(sock: socket.socket, argv: list[str]) -> int | None:
             if not started:
                 return None  # the server went away before doing anything: run here
             err.write(b"error: the goship build server stopped during the command\n")
-            err.write(b"  fix: run it again, or set GOSHIP_SERVER=0 to build in-process\n")
+            err.write(b"  fix: run it again, or set GOSHIP_SERVER=0 to run it in-process\n")
             err.flush()
-            return 3
+            return ENVIRONMENT
         kind, payload = frame
         started = True
         if kind == p.STDOUT:
@@ -138,20 +153,24 @@ def _run(sock: socket.socket, argv: list[str]) -> int | None:
             err.write(payload)
             err.flush()
         elif kind == p.EXIT:
-            return int(json.loads(payload))
+            return int(p.load_value(payload))
 
 
-def control(command: str, directory: Path | None = None) -> dict[str, object] | None:
+def control(command: str, directory: str | None = None) -> dict[str, object] | None:
     """Send a control message (``status`` or ``stop``) to this code's server; None when no
     server is listening."""
     directory = directory or p.server_dir()
     sock = connect(p.socket_path(directory, p.code_key()))
     if sock is None:
         return None
-    with sock:
-        p.send_json(sock, p.REQUEST, {"control": command})
+    try:
+        p.send_value(sock, p.REQUEST, {"control": command})
         frame = p.receive(sock)
+    except (OSError, p.ProtocolError):
+        return None
+    finally:
+        sock.close()
     if frame is None or frame[0] != p.STATUS:
         return None
-    answer = json.loads(frame[1])
+    answer = p.load_value(frame[1])
     return answer if isinstance(answer, dict) else None

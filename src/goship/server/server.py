@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import io
-import json
 import os
 import signal
 import socket
@@ -43,7 +42,7 @@ _UCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
 @dataclass
 class ServerState:
     key: str
-    socket_path: Path
+    socket_path: str
     started: float = field(default_factory=time.time)
     served: int = 0
     last: float = field(default_factory=time.monotonic)
@@ -53,7 +52,7 @@ class ServerState:
         return {
             "pid": os.getpid(),
             "key": self.key,
-            "socket": str(self.socket_path),
+            "socket": self.socket_path,
             "started": self.started,
             "commands": self.served,
             "idle_seconds": round(time.monotonic() - self.last, 3),
@@ -203,23 +202,25 @@ def _handle(conn: socket.socket, state: ServerState) -> None:
     frame = p.receive(conn)
     if frame is None or frame[0] != p.REQUEST:
         return
-    request = json.loads(frame[1])
+    request = p.load_value(frame[1])
+    if not isinstance(request, dict):
+        raise p.ProtocolError("a request is a dict")
     control = request.get("control")
     if control is not None:
         if control == "stop":
             state.stopping = True
-        p.send_json(conn, p.STATUS, state.status())
+        p.send_value(conn, p.STATUS, state.status())
         return
     state.served += 1
     code = run_command(request, conn)
     with contextlib.suppress(OSError):
-        p.send_json(conn, p.EXIT, code)
+        p.send_value(conn, p.EXIT, code)
 
 
-def serve(directory: Path, key: str, idle: float) -> int:
+def serve(directory: str, key: str, idle: float) -> int:
     """Listen until idle or stopped. Exit 0 also when another server already holds the lock."""
     p.private_dir(directory)
-    lock = p.lock_path(directory, key).open("a")
+    lock = open(p.lock_path(directory, key), "a")  # noqa: SIM115 - held until the end
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -228,11 +229,11 @@ def serve(directory: Path, key: str, idle: float) -> int:
     path = p.socket_path(directory, key)
     warm_up()
     with contextlib.suppress(FileNotFoundError):
-        path.unlink()  # a stale socket of a server that died (we hold the lock)
+        os.unlink(path)  # a stale socket of a server that died (we hold the lock)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     old_umask = os.umask(0o177)
     try:
-        listener.bind(os.fspath(path))
+        listener.bind(path)
     finally:
         os.umask(old_umask)
     listener.listen(16)
@@ -255,7 +256,7 @@ def serve(directory: Path, key: str, idle: float) -> int:
             state.last = time.monotonic()
     finally:
         with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+            os.unlink(path)
         listener.close()
         lock.close()
     print(f"goship server {os.getpid()} stopped after {state.served} commands", flush=True)
