@@ -8,7 +8,7 @@ import click
 
 from goship.audit.limits import Limits, parse_size
 from goship.audit.model import SEVERITIES
-from goship.errors import FindingsError
+from goship.report.gate import fail_on as fail_on_findings
 from goship.report.output import emit_report
 
 
@@ -84,10 +84,6 @@ def audit_command(
         lambda out: render_text(report, out),
         lambda: report.to_json() if fmt == "json" else render_sarif(report),
     )
-    tripping = report.tripping
-    if tripping:
-        ids = ", ".join(sorted({f.id for f in tripping}))
-        raise FindingsError(
-            f"{len(tripping)} finding(s) at or above --fail-on {fail_on}: {ids}",
-            "fix the image (see the messages), or raise --fail-on",
-        )
+    fail_on_findings(
+        report.tripping, fail_on, "fix the image (see the messages), or raise --fail-on"
+    )

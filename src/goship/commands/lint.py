@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
-from goship.errors import FindingsError, UsageError
+from goship.errors import UsageError
 from goship.lint.engine import LintOptions, lint_dockerfile
 from goship.lint.findings import SEVERITIES
 from goship.lint.registry import BY_ID, RULES
 from goship.lint.render import explain, render_json, render_sarif, render_text
+from goship.report.gate import fail_on as fail_on_findings
 from goship.report.output import console, emit_report
 
 
@@ -84,10 +85,8 @@ def lint_command(
         lambda out: render_text(report, out),
         lambda: render_json(report) if fmt == "json" else render_sarif(report),
     )
-    failing = report.at_or_above(fail_on)
-    if failing:
-        ids = ", ".join(sorted({f.id for f in failing})[:10])
-        raise FindingsError(
-            f"{len(failing)} finding(s) at or above {fail_on}: {ids}",
-            "fix them, or ignore one with `# goship:ignore=ID` (see goship lint --explain ID)",
-        )
+    fail_on_findings(
+        report.at_or_above(fail_on),
+        fail_on,
+        "fix them, or ignore one with `# goship:ignore=ID` (see goship lint --explain ID)",
+    )

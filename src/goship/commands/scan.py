@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from goship.errors import FindingsError, UsageError
+from goship.errors import UsageError
+from goship.report.gate import fail_on as fail_on_findings
 from goship.report.output import emit_report
 from goship.vuln.findings import FAIL_ON
 from goship.vuln.osvdb import open_db
@@ -94,10 +95,8 @@ def scan_command(
         lambda out: render_text(report, out),
         lambda: report.to_json() if fmt == "json" else render_sarif(report),
     )
-    tripping = report.tripping
-    if tripping:
-        ids = ", ".join(sorted({f.id for f in tripping})[:10])
-        raise FindingsError(
-            f"{len(tripping)} finding(s) trip --fail-on {fail_on}: {ids}",
-            "upgrade the modules to their fixed versions (or rebuild with a newer Go)",
-        )
+    fail_on_findings(
+        report.tripping,
+        fail_on,
+        "upgrade the modules to their fixed versions (or rebuild with a newer Go)",
+    )
