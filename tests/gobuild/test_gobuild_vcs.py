@@ -102,3 +102,82 @@ def test_repository_found_from_a_subdirectory_and_through_a_gitfile(tmp_path: Pa
     _git(repo, "worktree", "add", "-q", str(worktree))
     assert (worktree / ".git").is_file()
     assert git_info(worktree / "svc").commit == git_info(repo).commit
+
+
+@pytest.fixture
+def git_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    from goship.gobuild import vcs
+
+    calls: list[list[str]] = []
+    real = vcs._git
+
+    def spy(args: list[str], cwd: Path) -> str | None:
+        calls.append(args)
+        return real(args, cwd)
+
+    monkeypatch.setattr(vcs, "_git", spy)
+    return calls
+
+
+def _repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "svc").mkdir(parents=True)
+    _git(repo, "init", "-q", "-b", "main")
+    (repo / "svc" / "a.txt").write_text("a")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "x")
+    return repo
+
+
+def test_cached_git_facts_follow_commits_tags_remotes_and_dirt(
+    tmp_path: Path, git_calls: list[list[str]]
+) -> None:
+    repo = _repo(tmp_path)
+    svc, cache = repo / "svc", tmp_path / "cache"
+    first = git_info(svc, cache)
+    assert first == git_info(svc) and first.is_git
+    git_calls.clear()
+    assert git_info(svc, cache) == first
+    assert [c[0] for c in git_calls] == ["status"]  # one git process on a hit
+
+    (svc / "a.txt").write_text("changed")
+    assert git_info(svc, cache).dirty  # dirtiness is never cached
+    _git(repo, "commit", "-q", "-am", "y", when="1700000100 +0000")
+    second = git_info(svc, cache)
+    assert second.commit != first.commit and second.commit_time == 1700000100
+    assert not second.dirty
+
+    _git(repo, "tag", "rel/v2")  # a tag in a sub-directory of refs/tags
+    assert git_info(svc, cache).tags == ("rel/v2",)
+    _git(repo, "tag", "-a", "-m", "m", "v3")
+    assert git_info(svc, cache).tags == ("rel/v2", "v3")
+    _git(repo, "pack-refs", "--all")
+    _git(repo, "tag", "-d", "rel/v2")
+    assert git_info(svc, cache).tags == ("v3",)
+
+    _git(repo, "remote", "add", "origin", "git@github.com:o/r.git")
+    assert git_info(svc, cache).source_url == "https://github.com/o/r"
+    _git(repo, "remote", "set-url", "origin", "git@github.com:o/other.git")
+    assert git_info(svc, cache).source_url == "https://github.com/o/other"
+
+    _git(repo, "checkout", "-q", "--detach", "HEAD~1")
+    assert git_info(svc, cache).commit == first.commit
+    assert git_info(svc, cache) == git_info(svc)
+
+
+def test_git_cache_in_a_linked_worktree_and_not_with_git_dir(
+    tmp_path: Path, git_calls: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from goship.gobuild import vcscache
+
+    repo = _repo(tmp_path)
+    worktree = tmp_path / "wt"
+    _git(repo, "worktree", "add", "-q", "-b", "side", str(worktree))
+    cache = tmp_path / "cache"
+    first = git_info(worktree / "svc", cache)
+    assert first == git_info(worktree / "svc")
+    _git(worktree, "commit", "-q", "--allow-empty", "-m", "side", when="1700000200 +0000")
+    assert git_info(worktree / "svc", cache).commit_time == 1700000200
+    assert vcscache.head_key(repo) != vcscache.head_key(worktree)
+    monkeypatch.setenv("GIT_DIR", str(repo / ".git"))
+    assert vcscache.head_key(repo) is None

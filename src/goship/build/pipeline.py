@@ -195,7 +195,7 @@ class _Context:
 
     def git(self, root: str) -> GitInfo:
         if root not in self._git:
-            self._git[root] = git_info(root)
+            self._git[root] = git_info(root, self.store.root.parent / "git")
         return self._git[root]
 
     def request(self, facts: ProjectFacts, out_dir: str) -> CompileRequest:

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from goship.errors import BadInputError
+from goship.gobuild import vcscache
 
 
 @dataclass(frozen=True)
@@ -101,25 +102,47 @@ def _may_be_git(cwd: Path) -> bool:
 _REPO_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR")
 
 
-def git_info(path: str | os.PathLike[str]) -> GitInfo:
-    """Read HEAD's commit, time, dirtiness, exact tags and origin of the repo around ``path``."""
+def git_info(path: str | os.PathLike[str], cache: Path | None = None) -> GitInfo:
+    """Read HEAD's commit, time, dirtiness, exact tags and origin of the repo around ``path``.
+    With ``cache`` (a directory), what only changes with a ref or the config is cached (see
+    :mod:`goship.gobuild.vcscache`) and only ``git status`` runs on a hit."""
     cwd = Path(path)
     if not cwd.is_dir() or not _may_be_git(cwd.resolve()):
         return GitInfo()
+    key = vcscache.head_key(cwd) if cache is not None else None
+    hit = vcscache.load(cache, key) if cache is not None and key else None
+    if hit is not None:
+        try:
+            return GitInfo(
+                commit=str(hit["commit"]),
+                commit_time=None if hit["commit_time"] is None else int(hit["commit_time"]),
+                dirty=bool(_git(_STATUS, cwd)),
+                tags=tuple(str(t) for t in hit["tags"]),
+                source_url=None if hit["source_url"] is None else str(hit["source_url"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            pass
     head = _git(["rev-parse", "--verify", "-q", "HEAD^{commit}"], cwd)
     if not head:
         return GitInfo()
     when = _git(["log", "-1", "--format=%ct", "HEAD"], cwd)
-    status = _git(["status", "--porcelain", "--untracked-files=no", "--", "."], cwd)
+    status = _git(_STATUS, cwd)
     tags = _git(["tag", "--points-at", "HEAD"], cwd) or ""
     remote = _git(["remote", "get-url", "origin"], cwd)
-    return GitInfo(
+    info = GitInfo(
         commit=head,
         commit_time=int(when) if when and when.isdigit() else None,
         dirty=bool(status),
         tags=tuple(sorted(t for t in tags.splitlines() if t.strip())),
         source_url=normalize_remote(remote) if remote else None,
     )
+    if cache is not None and key and key == vcscache.head_key(cwd):  # unchanged meanwhile
+        facts = {"commit": info.commit, "commit_time": info.commit_time, "tags": list(info.tags)}
+        vcscache.store(cache, key, {**facts, "source_url": info.source_url})
+    return info
+
+
+_STATUS = ["status", "--porcelain", "--untracked-files=no", "--", "."]
 
 
 def source_date_epoch(info: GitInfo, env: Mapping[str, str] | None = None) -> int:
