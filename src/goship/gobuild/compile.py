@@ -223,15 +223,12 @@ def compile_one(
     cache = BinaryCache(req.cache_dir) if req.cache_dir and tree and not req.cgo.enabled else None
     key = binary_key(tree or "", _go_args(req, OUT_PLACEHOLDER), env, req.package) if cache else ""
     if cache is None or not cache.fetch(key, out):
-        if early is not None:
-            # the go build is already running: import pyelftools (~40 ms) while it links
-            import goship.gobuild.elfcheck  # noqa: F401
         result = _run_build(req, out, env, early)
         if result.returncode != 0 or not out.is_file():
             raise _fail(req, platform, result.stderr or result.stdout)
         if cache is not None:
             cache.store(key, out)
-    from goship.gobuild.elfcheck import check_binary  # pyelftools: ~40 ms to import
+    from goship.gobuild.elfcheck import check_binary
 
     info = check_binary(out, platform, require_static=not req.cgo.enabled)
     with out.open("rb") as fh:  # streamed: a 24 MiB read_bytes costs as much as the hash
