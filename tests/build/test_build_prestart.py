@@ -204,3 +204,17 @@ def test_tree_stamp_changes_with_content_and_skips_outputs(tmp_path: Path) -> No
     assert prestart.tree_stamp(str(root)) == stamp
     edit(root, 9000)
     assert prestart.tree_stamp(str(root)) != stamp
+
+
+def test_popen_process_waits_like_process(tmp_path: Path) -> None:
+    import subprocess
+
+    from goship.build.early import PopenProcess
+
+    proc = PopenProcess(subprocess.Popen(["/bin/sh", "-c", "exit 4"]))
+    assert proc.wait(timeout=30) == 4 and proc.poll() == 4
+    slow = PopenProcess(subprocess.Popen(["/bin/sh", "-c", "sleep 30"]))
+    with pytest.raises(TimeoutError):
+        slow.wait(timeout=0.05)
+    slow.kill()
+    assert slow.wait() == -9

@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from goship.build import prestart
-from goship.build.prestart import Prestarted, Process, spawn
+from goship.build.prestart import Prestarted, Process
 from goship.errors import EnvironmentMissingError, GoshipError
 from goship.gobuild.bincache import binary_key, tree_key
 from goship.gobuild.toolchain import GoResult, find_go
@@ -254,8 +255,32 @@ def _spawn(early: EarlyCompile, go: str, job: dict[str, Any], cache_dir: Path) -
     full_env.update(env)
     argv = [go, *args]
     argv[argv.index("-o") + 1] = str(out)
-    proc = spawn(argv, str(job["cwd"]), full_env, str(stderr_path))
+    with stderr_path.open("wb") as err:
+        popen = subprocess.Popen(
+            argv,
+            cwd=str(job["cwd"]),
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=err,
+            stderr=subprocess.STDOUT,
+        )
+    proc = PopenProcess(popen)
     early.jobs.append(EarlyJob(args, str(job["cwd"]), env, out, proc, stderr_path))
+
+
+class PopenProcess(Process):
+    """A :class:`subprocess.Popen` behind :class:`Process` (which waits on a pidfd, not on
+    Popen's polling loop). Used here instead of prestart's fork+exec because this process may
+    run threads (``goship dev``, the build server) and Popen forks safely from C."""
+
+    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+        super().__init__(popen.pid)
+        self._popen = popen
+
+    def _reap(self, flags: int) -> int | None:
+        if self.returncode is None:
+            self.returncode = self._popen.poll() if flags else self._popen.wait()
+        return self.returncode
 
 
 def adopt(
