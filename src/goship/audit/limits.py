@@ -1,4 +1,5 @@
-"""Limits that stop hostile layers (decompression bombs, entry floods) early."""
+"""Limits that stop hostile layers (decompression bombs, entry floods) early, and the
+``--max-...`` flags their errors point to."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from goship.errors import UsageError
+from goship.image.layerstream import LimitHints, WalkLimits
 
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
@@ -23,18 +25,11 @@ def parse_size(text: str) -> int:
 
 
 @dataclass(frozen=True)
-class Limits:
-    """``max_layer_bytes``/``max_total_bytes`` bound uncompressed tar bytes and the declared
-    size of members (a sparse member counts by its apparent size); ``max_entries`` bounds tar
-    members in the whole image; a layer whose uncompressed size passes ``ratio_floor`` bytes
-    must stay under ``max_ratio`` times its compressed size (0 disables the ratio check);
-    ``max_binary`` bounds an executable read into memory for analysis."""
+class Limits(WalkLimits):
+    """The walk limits (:class:`~goship.image.layerstream.WalkLimits`) plus what audit reads
+    into memory: ``max_binary`` bounds an executable read for analysis, ``max_scan_file`` a
+    file read by the content checks."""
 
-    max_layer_bytes: int = 8 << 30
-    max_total_bytes: int = 16 << 30
-    max_entries: int = 1_000_000
-    max_ratio: int = 100
-    ratio_floor: int = 64 << 20
     max_binary: int = 512 << 20
     max_scan_file: int = 256 << 10  # files read for secrets (PEM keys, tokens)
 
@@ -45,3 +40,10 @@ class Limits:
             "max_entries": self.max_entries,
             "max_ratio": self.max_ratio,
         }
+
+
+HINTS = LimitHints(
+    size="raise --max-size if the image is really this large",
+    entries="raise --max-files if the image really has this many files",
+    ratio="audit only images you trust to be this compressible, with --max-ratio 0",
+)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from goship.image.fsview import FileEntry
+
 if TYPE_CHECKING:
     from goship.audit.fsview import FsView
 
@@ -37,20 +39,6 @@ class Finding:
             "layer": self.layer,
             "dockle": self.dockle or None,
         }
-
-
-@dataclass
-class FileEntry:
-    """The final state of one path: kind is file | dir | symlink | hardlink | other."""
-
-    path: str  # absolute in the image
-    kind: str
-    size: int
-    mode: int
-    uid: int
-    gid: int
-    layer: int
-    target: str = ""  # symlink / hardlink target
 
 
 @dataclass

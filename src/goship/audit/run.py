@@ -11,11 +11,12 @@ from typing import Any
 
 from goship.audit.checks import CONTENT_CHECKS, IMAGE_CHECKS, Check
 from goship.audit.fsview import FsView
-from goship.audit.limits import Limits
+from goship.audit.limits import HINTS, Limits
 from goship.audit.model import Finding, GoFacts, ImageAudit, LayerFacts, severity_rank
-from goship.audit.reader import Collected, ContentHit, LayerReader
-from goship.audit.stream import Budget
+from goship.audit.reader import Collected, ContentHit, ContentReader
 from goship.errors import BadInputError, UsageError
+from goship.image.layerstream import Budget
+from goship.image.layerwalk import layer_where, walk_layer
 from goship.image.platform import Platform
 from goship.image.source import ImageSource, PlatformImage, iter_images, open_image_source
 
@@ -121,15 +122,20 @@ def _project_runtime_files(project: Path | None) -> list[str] | None:
 
 def audit_image(source: ImageSource, img: PlatformImage, options: AuditOptions) -> ImageAudit:
     view, collected = FsView(), Collected()
-    budget = Budget(options.limits)
-    reader = LayerReader(view, budget, CONTENT_CHECKS, collected)
+    budget = Budget(options.limits, HINTS)
+    on_file = ContentReader(options.limits, CONTENT_CHECKS, collected)
     created = _created_by(img.config, len(img.layers))
     for i, ref in enumerate(img.layers):
         facts = LayerFacts(i, ref.key, ref.media_type, ref.size, created_by=created[i])
-        view.layers.append(facts)
-        where = f"{source.name}: layer {i} ({ref.key})"
+        view.layers.append(facts)  # before the walk: wasted bytes are counted into it
+        where = layer_where(source.name, i, ref.key)
         with source.open(ref.key) as fh:
-            reader.read(fh, facts, where)
+            stats = walk_layer(
+                fh, view=view, budget=budget, layer=i, key=ref.key, where=where, on_file=on_file
+            )
+        facts.entries, facts.files, facts.file_bytes = stats.entries, stats.files, stats.file_bytes
+        facts.compressed_size = stats.compressed_size
+        facts.uncompressed_size = stats.uncompressed_size
     audit = ImageAudit(source.name, img.digest, img.platform, img.config, view.layers, view)
     audit.top = options.top
     audit.project_runtime_files = _project_runtime_files(options.project)
