@@ -6,11 +6,13 @@ from __future__ import annotations
 import io
 import json
 import os
+import sys
 import tarfile
 from pathlib import Path
 
 import pytest
 from audit_support import default_config, gz, member, raw_layout, tar_bytes, write_zero_bomb
+from helpers import require_tool
 
 from goship.audit.limits import Limits
 from goship.audit.run import AuditOptions, run_audit
@@ -155,14 +157,13 @@ def test_blob_not_matching_its_digest(tmp_path: Path) -> None:
     refused(img, "does not match its digest")
 
 
-def test_zstd_layer_without_zstandard(tmp_path: Path) -> None:
-    try:
-        import zstandard  # type: ignore[import-not-found]  # noqa: F401
-    except ImportError:
-        img = raw_layout(tmp_path / "img", [b"\x28\xb5\x2f\xfd" + b"\0" * 64])
-        refused(img, "zstd")
-    else:  # pragma: no cover - depends on the environment
-        pytest.skip("zstandard installed: zstd layers are read")
+@pytest.mark.parametrize("decoder", ["zstandard", "zstd program"])
+def test_corrupt_zstd_layer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, decoder: str) -> None:
+    if decoder == "zstd program":  # the fallback when the zstandard package is missing
+        require_tool("zstd")
+        monkeypatch.setitem(sys.modules, "zstandard", None)
+    img = raw_layout(tmp_path / "img", [b"\x28\xb5\x2f\xfd" + b"\0" * 64])
+    refused(img, "zstd")
 
 
 BAD_JSON = {
