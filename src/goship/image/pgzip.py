@@ -78,10 +78,14 @@ class GzipTee:
         self._workers = max(1, n)
         self._pool: ThreadPoolExecutor | None = None
         self._pending: deque[Future[bytes]] = deque()
+        self._hasher: ThreadPoolExecutor | None = None
+        self._hashed: deque[Future[None]] = deque()
 
     def write(self, data: bytes) -> int:
-        self.diff.update(data)
         self.size += len(data)
+        if not self._buf and len(data) == MEMBER_SIZE:  # tarfile's 1 MiB chunks: no copy
+            self._submit(bytes(data))
+            return len(data)
         self._buf += data
         while len(self._buf) >= MEMBER_SIZE:
             piece = bytes(self._buf[:MEMBER_SIZE])
@@ -91,13 +95,19 @@ class GzipTee:
 
     def _submit(self, piece: bytes) -> None:
         if self._workers == 1:
+            self.diff.update(piece)
             self._sink.write(gzip_member(piece, self._level))
             return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="gzip")
+            # the diff_id hash runs in its own thread, in stream order, next to the deflaters
+            self._hasher = ThreadPoolExecutor(1, thread_name_prefix="gzip-hash")
+        self._hashed.append(self._hasher.submit(self.diff.update, piece))
         self._pending.append(self._pool.submit(gzip_member, piece, self._level))
         while len(self._pending) > self._workers:  # bounded memory
             self._sink.write(self._pending.popleft().result())
+        while len(self._hashed) > self._workers:
+            self._hashed.popleft().result()
 
     def finish(self) -> None:
         """Compress what is left and write every member in order."""
@@ -107,6 +117,8 @@ class GzipTee:
                 self._buf.clear()
             while self._pending:
                 self._sink.write(self._pending.popleft().result())
+            while self._hashed:
+                self._hashed.popleft().result()
         finally:
             self.close()
 
@@ -117,6 +129,10 @@ class GzipTee:
             self._pending.clear()
             self._pool.shutdown(wait=True)
             self._pool = None
+        if self._hasher is not None:
+            self._hasher.shutdown(wait=True)  # updates already queued finish, in order
+            self._hashed.clear()
+            self._hasher = None
 
 
 class Gunzip:
