@@ -100,6 +100,7 @@ class GzipTee:
             return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="gzip")
+        if self._hasher is None:
             # the diff_id hash runs in its own thread, in stream order, next to the deflaters
             self._hasher = ThreadPoolExecutor(1, thread_name_prefix="gzip-hash")
         self._hashed.append(self._hasher.submit(self.diff.update, piece))
