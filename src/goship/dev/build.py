@@ -28,6 +28,7 @@ from pathlib import Path
 
 from goship.errors import EnvironmentMissingError
 from goship.gobuild.compile import trim_compiler_output
+from goship.gobuild.gctune import toolchain_gc_env
 from goship.gobuild.ldflags import StampValues, build_ldflags
 from goship.gobuild.toolchain import GO_HINT, find_go
 from goship.gobuild.vcs import epoch_rfc3339
@@ -68,7 +69,7 @@ class BuildPlan:
         return [*args, "-o", str(out), self.package]
 
     def go_env(self) -> dict[str, str]:
-        env = dict(self.env)
+        env = {**toolchain_gc_env(), **dict(self.env)}
         if "CGO_ENABLED" not in os.environ:
             env.setdefault("CGO_ENABLED", "1" if self.cgo else "0")
         return env

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from goship.errors import EnvironmentMissingError, GoshipError, ProjectError
 from goship.gobuild.bincache import BinaryCache, binary_key, tree_key
 from goship.gobuild.cgo import CgoPlan
+from goship.gobuild.gctune import toolchain_gc_env
 from goship.gobuild.ldflags import sanitize_goflags
 from goship.gobuild.toolchain import GoResult, run_go
 from goship.image.platform import Platform
@@ -139,6 +140,7 @@ def build_env(platform: Platform, cgo: CgoPlan) -> dict[str, str]:
     env.update(platform.go_env())
     env["GOFLAGS"] = goflags
     env["CGO_ENABLED"] = "1" if cgo.enabled else "0"
+    env.update(toolchain_gc_env())
     cc = cgo.compilers.get(platform)
     if cgo.enabled and cc:
         env["CC"] = cc
