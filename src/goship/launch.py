@@ -13,6 +13,7 @@ imports only the standard library and runs, in order:
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -22,11 +23,31 @@ def main() -> None:
     from goship.server.client import try_server
 
     code = try_server(argv)
-    if code is not None:
+    if code is None:
+        from goship.build.prestart import prestart
+
+        prestart(argv)
+        from goship.cli import run
+
+        code = run(argv)
+    _exit(code)
+
+
+def _exit(code: int) -> None:
+    """Exit without tearing the interpreter down. Freeing every object of a process that
+    imported click, rich, tree-sitter and the pipeline takes ~17 ms, a twentieth of a small
+    service's warm rebuild, and buys nothing at exit. Everything goship writes is closed by
+    then; what ``sys.exit`` would still do is flushing stdio and running the atexit hooks
+    (e.g. stopping an early ``go build`` that was not used), so do those two."""
+    import atexit
+    import contextlib
+
+    try:
+        run_exitfuncs = atexit._run_exitfuncs  # CPython: what sys.exit runs at shutdown
+    except AttributeError:  # pragma: no cover - another interpreter: exit the usual way
         sys.exit(code)
-    from goship.build.prestart import prestart
-
-    prestart(argv)
-    from goship.cli import main as cli_main
-
-    cli_main()
+    run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`goship ... | head`)
+            stream.flush()
+    os._exit(code)
