@@ -1,7 +1,8 @@
 """Progress for ``goship build`` on stderr: rich bars for compile, layers and upload when both
 stdout and stderr are terminals (and ``--json`` is off); silent otherwise, e.g. in CI or in
 ``ref=$(goship build ...)``. Warnings are always printed. ``rich.progress`` (~15 ms to import,
-while the early ``go build`` runs) is imported only when the bars are shown."""
+while the early ``go build`` runs) is imported only when the bars are shown, ``rich.console``
+only for a terminal or a warning."""
 
 from __future__ import annotations
 
@@ -11,25 +12,33 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
 from goship.image.platform import Platform
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress, TaskID
 
 
 class BuildProgress:
     def __init__(self, enabled: bool | None = None, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True, highlight=False, soft_wrap=True)
-        if enabled is None:
-            enabled = self.console.is_terminal and sys.stdout.isatty()
+        self._console = console
+        if enabled is None:  # stdout first: rich.console (~20 ms) only for a terminal
+            enabled = sys.stdout.isatty() and self.console.is_terminal
         self.enabled = enabled
         self._progress: Progress | None = None
         self._tasks: dict[str, TaskID] = {}
         self._lock = threading.Lock()
         self._upload: TaskID | None = None
         self._blob_done: dict[str, int] = {}
+
+    @property
+    def console(self) -> Console:
+        """The stderr console, made on first use (warnings, bars)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False, soft_wrap=True)
+        return self._console
 
     @contextmanager
     def live(self) -> Iterator[BuildProgress]:

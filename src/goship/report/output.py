@@ -6,11 +6,12 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from goship.fsutil import write_atomic
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def emit_json(data: Any) -> None:
@@ -21,6 +22,8 @@ def emit_json(data: Any) -> None:
 
 def console() -> Console:
     """A stdout console; plain (no colour, no markup animation) when not a TTY."""
+    from rich.console import Console  # ~20 ms: not for emit_json (goship build --json)
+
     return Console(highlight=False, soft_wrap=True)
 
 
