@@ -23,13 +23,14 @@ from __future__ import annotations
 import marshal
 import os
 
+from goship.gobuild.treewalk import walk_files
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 FORMAT = 1
 ENV_PREFIXES = ("GO", "CGO_", "CC", "CXX", "SOURCE_DATE_EPOCH", "GOSHIP_", "PATH", "HOME")
-SKIP_DIRS = frozenset({".git", "node_modules", ".hg", ".svn"})  # as goship.gobuild.sourcehash
 _NO_ARGV = frozenset({"-h", "--help", "--version"})
 
 
@@ -76,18 +77,12 @@ def tree_stamp(root: str) -> str:
     """A digest of the name, size, mtime, ctime and inode of every file that
     :func:`goship.gobuild.sourcehash.iter_files` visits: equal stamps mean an unchanged tree."""
     parts: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        if dirpath != root and "oci-layout" in filenames:
-            dirnames[:] = []
+    for path in walk_files(root):
+        try:
+            st = os.stat(path)
+        except OSError:
             continue
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            try:
-                st = os.stat(path)
-            except OSError:
-                continue
-            parts.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}")
+        parts.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}")
     return sha256_hex("\n".join(parts).encode())
 
 

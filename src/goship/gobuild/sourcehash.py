@@ -15,7 +15,8 @@ import re
 from collections.abc import Collection, Iterator
 from pathlib import Path
 
-_SKIP_DIRS = frozenset({".git", "node_modules", ".hg", ".svn"})
+from goship.gobuild.treewalk import walk_files
+
 _MAX_HASHED = 4 << 20
 _REPLACE_RE = re.compile(r"=>\s*(\S+)\s*(\S*)\s*$")
 
@@ -47,18 +48,12 @@ def stat_key(path: Path) -> str:
 
 def iter_files(root: Path, suffixes: Collection[str] | None = None) -> Iterator[Path]:
     """Regular files under ``root`` in a stable order (optionally only these suffixes)."""
-    top = str(root)
-    for dirpath, dirnames, filenames in os.walk(root):
-        if dirpath != top and "oci-layout" in filenames:
-            dirnames[:] = []
+    for name in walk_files(str(root)):
+        path = Path(name)
+        if suffixes is not None and path.suffix not in suffixes:
             continue
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if suffixes is not None and path.suffix not in suffixes:
-                continue
-            if path.is_file():
-                yield path
+        if path.is_file():
+            yield path
 
 
 def tree_digest(root: Path, suffixes: Collection[str] | None = None) -> str:
