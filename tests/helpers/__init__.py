@@ -4,6 +4,7 @@
 anywhere under ``tests/`` write ``from helpers import build_go_program``.
 """
 
+from helpers.blobs import zstd
 from helpers.cli import goship_env, run_goship
 from helpers.docker import TEST_LABEL, TEST_LABEL_KEY, TEST_REPO, DockerEngine, docker_cli
 from helpers.env import in_ci, require_tool, tool_report, tools_bin, unavailable
@@ -32,4 +33,5 @@ __all__ = [
     "unavailable",
     "wait_http",
     "write_go_module",
+    "zstd",
 ]

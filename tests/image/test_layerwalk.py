@@ -8,13 +8,12 @@ import gzip
 import hashlib
 import io
 import os
-import subprocess
 import sys
 import tarfile
 from pathlib import Path
 
 import pytest
-from helpers import require_tool
+from helpers import zstd
 
 from goship.errors import BadInputError
 from goship.image import layerstream
@@ -31,11 +30,6 @@ def tar_bytes(files: dict[str, bytes]) -> bytes:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
-
-
-def zstd(data: bytes) -> bytes:
-    program = require_tool("zstd")
-    return subprocess.run([program, "-c", "-q"], input=data, capture_output=True, check=True).stdout
 
 
 def digest(blob: bytes) -> str:

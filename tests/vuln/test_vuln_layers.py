@@ -8,12 +8,11 @@ import gzip
 import hashlib
 import io
 import json
-import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
-from helpers import require_tool
+from helpers import zstd
 from vuln_support import Corpus
 
 from goship.cli import run
@@ -44,11 +43,6 @@ def tar_bytes(members: list[Member]) -> bytes:
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
-
-
-def zstd(data: bytes) -> bytes:
-    program = require_tool("zstd")
-    return subprocess.run([program, "-c", "-q"], input=data, capture_output=True, check=True).stdout
 
 
 def layout(root: Path, blobs: list[bytes], *, digests: list[str] | None = None) -> Path:
