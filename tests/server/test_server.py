@@ -281,3 +281,50 @@ def test_not_served_commands_and_switches(monkeypatch: pytest.MonkeyPatch) -> No
     assert try_server([]) is None
     for value, expected in [("1", True), ("on", True), ("yes", True), ("0", False), ("", False)]:
         assert p.enabled({p.ENABLE: value}) is expected
+
+
+def test_a_command_runs_in_the_clients_state_and_the_server_gets_its_own_back(
+    tmp_path: Path,
+) -> None:
+    from goship.server.server import run_command
+
+    server_side, client_side = socket.socketpair(socket.AF_UNIX)
+    before = (dict(os.environ), os.getcwd(), sys.stdout, sys.stderr, sys.stdin)
+    request = {
+        "argv": ["inspect", "--help"],
+        "cwd": str(tmp_path),
+        "env": {"PATH": os.environ.get("PATH", ""), "GOSHIP_MARK": "1"},
+        "umask": 0o077,
+        "tty": {"stdout": True, "stderr": False},
+    }
+    seen: dict[str, object] = {}
+
+    def spy() -> None:  # what a command sees (called by reset_caches at the start)
+        seen.update(
+            cwd=os.getcwd(),
+            mark=os.environ.get("GOSHIP_MARK"),
+            tty=(sys.stdout.isatty(), sys.stderr.isatty()),
+            stdin=sys.stdin.read(),
+        )
+
+    import goship.server.server as server_module
+
+    original = server_module.reset_caches
+    server_module.reset_caches = lambda: (original(), spy())  # type: ignore[assignment]
+    try:
+        with server_side, client_side:
+            old_cwd = os.getcwd()
+            try:
+                assert run_command(request, server_side) == 0
+                assert os.getcwd() == "/"  # the server parks in / between commands
+            finally:
+                os.chdir(old_cwd)
+            client_side.setblocking(False)
+            data = client_side.recv(1 << 20)
+    finally:
+        server_module.reset_caches = original
+    assert seen == {"cwd": str(tmp_path), "mark": "1", "tty": (True, False), "stdin": ""}
+    assert b"Usage: goship inspect" in data  # the help went to the client as frames
+    after = (dict(os.environ), sys.stdout, sys.stderr, sys.stdin)
+    assert after == (before[0], before[2], before[3], before[4])
+    assert run_command({**request, "argv": ["dev", "."]}, server_side) == 2  # not served

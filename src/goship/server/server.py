@@ -120,20 +120,19 @@ def _client_process_state(request: dict[str, Any], sock: socket.socket) -> Itera
     tty = request.get("tty") or {}
     stdout = _text_stream(sock, p.STDOUT, bool(tty.get("stdout")))
     stderr = _text_stream(sock, p.STDERR, bool(tty.get("stderr")))
+    stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - closed below
     try:
         os.environ.clear()
         os.environ.update({str(k): str(v) for k, v in dict(request["env"]).items()})
         os.chdir(str(request["cwd"]))
-        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - closed below
-        sys.stdout, sys.stderr = stdout, stderr
+        sys.stdin, sys.stdout, sys.stderr = stdin, stdout, stderr
         reset_caches()
         yield
     finally:
-        with contextlib.suppress(Exception):
-            stdout.flush()
-            stderr.flush()
-        sys.stdin.close()
         sys.stdin, sys.stdout, sys.stderr = saved_stdio
+        for stream in (stdout, stderr, stdin):
+            with contextlib.suppress(Exception):  # a client gone mid-write
+                stream.close()
         os.umask(saved_umask)
         os.environ.clear()
         os.environ.update(saved_env)
