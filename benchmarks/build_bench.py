@@ -6,7 +6,10 @@ of everything to warm the Go build cache and goship's caches, this one run times
 
 * `go build -trimpath -buildvcs=false -ldflags "-s -w -buildid=" -o BIN .` with
   CGO_ENABLED=0 (the floor: exactly the compile goship runs),
-* `goship build DIR --output LAYOUT` as a subprocess (what a user waits for),
+* `goship build DIR --output LAYOUT` as a subprocess (what a user waits for), one-shot and
+  with the build server (GOSHIP_SERVER=1, a private server directory, stopped at the end),
+* for edits also `go build` with the GC settings goship gives the toolchain
+  (goship.gobuild.gctune), as a reference that separates goship's own share,
 
 each in two situations: "unchanged" (nothing edited since the last build: goship's fact,
 binary and layer caches all hit, while `go build -ldflags=-buildid=` always relinks) and
@@ -42,6 +45,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from goship.gobuild.gctune import toolchain_gc_env
 from goship.gobuild.toolchain import find_go
 
 RATIO_TARGET = 1.15
@@ -116,10 +120,13 @@ def bench(example: str, work: Path, repeat: int, server_dir: str) -> dict[str, f
         served_times.append(_timed(lambda: _check(one, served)))
     main_go = src / "main.go"
     original = main_go.read_text()
-    go_edit, goship_edit, served_edit = [], [], []
+    go_edit, tuned_edit, goship_edit, served_edit = [], [], [], []
+    tuned = {**env, **toolchain_gc_env(env)}  # go build with the GC settings goship gives it
     for n in range(repeat):
         main_go.write_text(original + _edit(f"go-{n}"))
         go_edit.append(_timed(lambda: _check(go_cmd, env, src)))
+        main_go.write_text(original + _edit(f"tuned-{n}"))
+        tuned_edit.append(_timed(lambda: _check(go_cmd, tuned, src)))
         main_go.write_text(original + _edit(f"goship-{n}"))
         goship_edit.append(_timed(lambda: _check(one, env)))
         main_go.write_text(original + _edit(f"served-{n}"))
@@ -135,6 +142,7 @@ def bench(example: str, work: Path, repeat: int, server_dir: str) -> dict[str, f
         "go": statistics.median(go_times),
         "goship": statistics.median(goship_times),
         "go_edit": statistics.median(go_edit),
+        "tuned_edit": statistics.median(tuned_edit),
         "goship_edit": statistics.median(goship_edit),
         "served": statistics.median(served_times),
         "served_edit": statistics.median(served_edit),
@@ -190,6 +198,13 @@ def _run(args: argparse.Namespace, server_dir: str) -> bool:
                     f"   ratio {ratio:.2f}x (target <= {RATIO_TARGET}x: "
                     f"{'ok' if ok_ratio else 'MISSED'})"
                 )
+            gc = ", ".join(f"{k}={v}" for k, v in toolchain_gc_env(os.environ).items())
+            print(
+                f"  reference: edited go build with goship's GC settings ({gc or 'none'}) "
+                f"{r['tuned_edit']:.2f} s = {r['tuned_edit'] / r['go_edit']:.2f}x plain; "
+                f"goship/that: one-shot {r['goship_edit'] / r['tuned_edit']:.2f}x, "
+                f"server {r['served_edit'] / r['tuned_edit']:.2f}x"
+            )
             print(f"  stripped binary    {r['binary'] / 2**20:7.2f} MiB")
             print(
                 f"  image uncompressed {r['image_uncompressed'] / 2**20:7.2f} MiB   "
