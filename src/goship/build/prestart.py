@@ -24,6 +24,7 @@ import marshal
 import os
 
 from goship.gobuild.treewalk import walk_files
+from goship.quickhash import sha256_hex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,14 +33,6 @@ if TYPE_CHECKING:
 FORMAT = 1
 ENV_PREFIXES = ("GO", "CGO_", "CC", "CXX", "SOURCE_DATE_EPOCH", "GOSHIP_", "PATH", "HOME")
 _NO_ARGV = frozenset({"-h", "--help", "--version"})
-
-
-def sha256_hex(data: bytes) -> str:
-    try:
-        from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # pragma: no cover - other Python builds
-        from hashlib import sha256
-    return str(sha256(data).hexdigest())
 
 
 def cache_root(environ: Mapping[str, str] | None = None) -> str:

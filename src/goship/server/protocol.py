@@ -22,6 +22,8 @@ import os
 import struct
 import sys
 
+from goship.quickhash import new_sha256
+
 TYPE_CHECKING = False  # typing itself costs ~3 ms to import; annotations are strings here
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -32,19 +34,6 @@ if TYPE_CHECKING:
 
         def sendall(self, data: bytes, /) -> None: ...
         def recv(self, size: int, /) -> bytes: ...
-
-
-def _sha256(data: bytes) -> Any:
-    """hashlib.sha256 from the built-in module behind it (``_sha256``, ``_sha2`` from 3.12):
-    hashlib itself loads OpenSSL, ~3 ms."""
-    for name in ("_sha256", "_sha2"):
-        try:
-            return __import__(name).sha256(data)
-        except (ImportError, AttributeError):
-            continue
-    import hashlib  # pragma: no cover - a Python built without them
-
-    return hashlib.sha256(data)
 
 
 REQUEST, CANCEL, STDOUT, STDERR, EXIT, STATUS = b"R", b"C", b"O", b"E", b"X", b"S"
@@ -140,7 +129,7 @@ def code_key() -> str:
     file's size and mtime. A server only serves clients with the same key, so editing or
     upgrading goship starts a fresh server (the old one exits when idle)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    digest = _sha256(f"{os.path.realpath(sys.executable)}\0{root}".encode())
+    digest = new_sha256(f"{os.path.realpath(sys.executable)}\0{root}".encode())
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         for name in sorted(filenames):
