@@ -220,7 +220,7 @@ def test_cli_update_db(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("GOSHIP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("GOSHIP_CACHE", str(tmp_path / "cache"))
     assert run(["scan", "--update-db", "--db", served.url]) == 0
     assert "updated 2026-08-21" in capsys.readouterr().out
     assert ("/index/db.json", 200) in served.log

@@ -30,6 +30,7 @@ from typing import Any
 
 from goship.build import prestart
 from goship.build.prestart import Prestarted, Process
+from goship.cachedir import cache_root
 from goship.errors import EnvironmentMissingError, GoshipError
 from goship.gobuild.bincache import binary_key, tree_key
 from goship.gobuild.toolchain import GoResult, find_go
@@ -120,10 +121,7 @@ class EarlyCompile:
 def default_cache_root() -> Path:
     """``$GOSHIP_CACHE``, else ``$XDG_CACHE_HOME/goship``, else ``~/.cache/goship`` (the parent
     of :meth:`goship.image.blobs.BlobStore.default`)."""
-    base = os.environ.get("GOSHIP_CACHE")
-    if base:
-        return Path(base)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "goship"
+    return Path(cache_root())
 
 
 def _env_snapshot() -> dict[str, str]:

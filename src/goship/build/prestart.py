@@ -23,6 +23,7 @@ from __future__ import annotations
 import marshal
 import os
 
+from goship.cachedir import cache_root
 from goship.gobuild.treewalk import walk_files
 from goship.quickhash import sha256_hex
 
@@ -33,16 +34,6 @@ if TYPE_CHECKING:
 FORMAT = 1
 ENV_PREFIXES = ("GO", "CGO_", "CC", "CXX", "SOURCE_DATE_EPOCH", "GOSHIP_", "PATH", "HOME")
 _NO_ARGV = frozenset({"-h", "--help", "--version"})
-
-
-def cache_root(environ: Mapping[str, str] | None = None) -> str:
-    """``$GOSHIP_CACHE``, else ``$XDG_CACHE_HOME/goship``, else ``~/.cache/goship``."""
-    env = os.environ if environ is None else environ
-    base = env.get("GOSHIP_CACHE")
-    if base:
-        return base
-    xdg = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(xdg, "goship")
 
 
 def env_snapshot(environ: Mapping[str, str] | None = None) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from goship.cachedir import cache_root
 from goship.errors import BadInputError, EnvironmentMissingError
 from goship.image.model import Descriptor, Layer, digest_hex, sha256_digest
 
@@ -88,12 +89,8 @@ class BlobStore:
 
     @classmethod
     def default(cls) -> BlobStore:
-        """``$GOSHIP_CACHE/store``, else ``$XDG_CACHE_HOME/goship/store``, else ``~/.cache``."""
-        base = os.environ.get("GOSHIP_CACHE")
-        if base:
-            return cls(Path(base) / "store")
-        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        return cls(Path(xdg) / "goship" / "store")
+        """``store/`` under goship's cache directory (:func:`goship.cachedir.cache_root`)."""
+        return cls(Path(cache_root()) / "store")
 
     # --- reading ---------------------------------------------------------------------------
     def path(self, digest: str) -> Path:

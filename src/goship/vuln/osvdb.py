@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlparse
 
+from goship.cachedir import cache_root as shared_cache_root
 from goship.vuln.dbindex import iter_flat_dir, iter_zip, write_index_layout
 from goship.vuln.errors import VulnDBError
 from goship.vuln.osv import ZERO_TIME, Entry, load_entry, parse_time
@@ -165,12 +166,8 @@ class VulnDB:
 
 
 def cache_root(env: Mapping[str, str] | None = None) -> Path:
-    """``$GOSHIP_CACHE_DIR`` or ``$XDG_CACHE_HOME/goship`` or ``~/.cache/goship``."""
-    env = os.environ if env is None else env
-    if env.get("GOSHIP_CACHE_DIR"):
-        return Path(env["GOSHIP_CACHE_DIR"])
-    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "goship"
+    """goship's cache directory (``$GOSHIP_CACHE``, see :mod:`goship.cachedir`)."""
+    return Path(shared_cache_root(env))
 
 
 def _fingerprint(path: Path) -> str:
