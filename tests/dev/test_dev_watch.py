@@ -142,3 +142,30 @@ def test_is_code_error_tells_fixable_source_errors_from_layout_errors() -> None:
     assert is_code_error("package example.com/x does not compile:\n  ./a.go:1:1: ...")
     assert not is_code_error("no go.mod in /tmp/x or its parents")
     assert not is_code_error("no main package under /tmp/x")
+
+
+def test_a_save_before_the_watcher_starts_is_not_lost(tmp_path: Path) -> None:
+    """`goship dev` prints "waiting for a change" and then starts watching: a fix saved in
+    between (an editor, or a test, reacting to the message) must still wake it up."""
+    import threading
+
+    from goship.dev.watch import source_snapshot, wait_for_source_change
+
+    (tmp_path / "go.mod").write_text("module x\n\ngo 1.22\n")
+    main = tmp_path / "main.go"
+    main.write_text("package main\n\nfunc broken( {\n")
+    (tmp_path / "notes.txt").write_text("not a source\n")
+    before = source_snapshot(tmp_path)
+    assert set(before) == {str(tmp_path / "go.mod"), str(main)}
+    main.write_text("package main\n\nfunc main() {}\n")  # saved before the watcher runs
+    stop = threading.Event()
+    timer = threading.Timer(20, stop.set)  # a lost save would block until this fires
+    timer.start()
+    try:
+        assert wait_for_source_change(tmp_path, stop, since=before) is True
+        assert not stop.is_set()
+    finally:
+        timer.cancel()
+    (tmp_path / "notes.txt").write_text("still not a source\n")
+    stop.set()
+    assert wait_for_source_change(tmp_path, stop, since=source_snapshot(tmp_path)) is False

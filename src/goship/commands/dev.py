@@ -16,7 +16,7 @@ from goship.dev.debug import debug_plan
 from goship.dev.loop import DevLoop
 from goship.dev.settings import DevSettings, resolve_settings
 from goship.dev.status import StatusPrinter
-from goship.dev.watch import is_code_error, wait_for_source_change
+from goship.dev.watch import is_code_error, source_snapshot, wait_for_source_change
 from goship.errors import ProjectError
 from goship.gobuild.toolchain import find_go
 
@@ -132,11 +132,12 @@ def dev_command(
                 if not is_code_error(exc.message):
                     raise
                 # nothing has ever built: show the error and wait for a fix instead of exiting
+                before = source_snapshot(Path(path))
                 console.print(f"[bold]goship dev[/bold] [red]{escape(str(exc))}[/red]")
                 console.print(
                     "[bold]goship dev[/bold] [dim]waiting for a change to a .go file[/dim]"
                 )
-                if not wait_for_source_change(Path(path), done):
+                if not wait_for_source_change(Path(path), done, since=before):
                     return
         _run(settings, console, done, received)
     finally:

@@ -179,15 +179,39 @@ def is_code_error(message: str) -> bool:
     return "does not parse" in message or "does not compile" in message
 
 
-def wait_for_source_change(root: Path, stop: threading.Event) -> bool:
+def source_snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """(mtime_ns, size) of every .go file, go.mod and go.sum under ``root`` that a rebuild
+    would follow: taken before saying "waiting", so a save made right after it is not lost
+    while the watcher starts."""
+    spec = WatchSpec(root=root.resolve())
+    accept = DevFilter(spec)
+    found: dict[str, tuple[int, int]] = {}
+    for dirpath, dirnames, filenames in os.walk(spec.root):
+        dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS]
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if accept.accepts(path) and classify(path, spec) is Action.REBUILD:
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                found[path] = (st.st_mtime_ns, st.st_size)
+    return found
+
+
+def wait_for_source_change(
+    root: Path, stop: threading.Event, since: dict[str, tuple[int, int]] | None = None
+) -> bool:
     """Block until a .go file, go.mod or go.sum under ``root`` changes (True) or ``stop`` is
-    set (False). Used before the first build when the code does not even parse."""
+    set (False). Used before the first build when the code does not even parse. ``since`` (a
+    :func:`source_snapshot`) also counts changes made before the watcher started."""
     spec = WatchSpec(root=root.resolve())
     accept = DevFilter(spec)
 
     def relevant(change: object, path: str) -> bool:
         return accept(change, path) and classify(path, spec) is Action.REBUILD
 
+    compared = since is None
     for changes in watchfiles.watch(
         spec.root,
         watch_filter=relevant,
@@ -200,4 +224,8 @@ def wait_for_source_change(root: Path, stop: threading.Event) -> bool:
             return False
         if changes:
             return True
+        if not compared:  # the watcher runs now: what it cannot have seen is in the snapshot
+            compared = True
+            if source_snapshot(root) != since:
+                return True
     return False
