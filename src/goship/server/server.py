@@ -1,8 +1,8 @@
 """The build server: one long-lived process that runs goship commands for clients.
 
-Why: a one-shot ``goship build`` spends ~0.2 s importing click, rich, tree-sitter, pyelftools
-and the pipeline and starting the interpreter, on the same cores the compile needs. The
-server pays that once; each command then costs a socket round trip, and the previous build's
+Why: a one-shot ``goship build`` starts an interpreter and spends ~0.15 s of CPU importing
+click, tree-sitter and the pipeline, on the same cores the compile needs. The server pays that
+once; each command then costs a socket round trip, and the previous build's
 ``go build`` starts within milliseconds of the request (see :mod:`goship.build.early`).
 
 How: the server listens on ``<dir>/<code key>.sock`` (a private 0700 directory, see
