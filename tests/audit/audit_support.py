@@ -10,10 +10,7 @@
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import io
-import json
 import struct
 import tarfile
 import zlib
@@ -22,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from helpers import build_go_program
+from helpers.blobs import default_config, gz, raw_layout
+
+__all__ = ["default_config", "gz", "raw_layout"]  # re-exported for the audit tests
 
 from goship.image.archive import write_docker_archive
 from goship.image.blobs import BlobStore
@@ -32,11 +32,6 @@ from goship.image.manifest import assemble_image
 from goship.image.model import Image
 from goship.image.platform import Platform
 from goship.image.tarlayer import Entry, build_layer
-
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
 
 PEM_KEY = (
     "-----BEGIN OPENSSH PRIVATE KEY-----\n"
@@ -110,68 +105,6 @@ def member(name: str, kind: str = "file", *, data: bytes = b"x", link: str = "",
         info.linkname = link
         return info, None
     return info, data
-
-
-def _digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def default_config(n_layers: int = 1, **run: Any) -> dict[str, Any]:
-    return {
-        "architecture": "amd64",
-        "os": "linux",
-        "config": {"User": "65532:65532", **run},
-        "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64] * n_layers},
-    }
-
-
-def raw_layout(
-    root: Path,
-    layers: Sequence[bytes | Path],
-    config: dict[str, Any] | bytes | None = None,
-    *,
-    manifest: bytes | None = None,
-    index: bytes | None = None,
-    layer_media_type: str = OCI_LAYER,
-) -> Path:
-    """An OCI layout written byte by byte; layer blobs may be files (large bombs)."""
-    blobs = root / "blobs" / "sha256"
-    blobs.mkdir(parents=True)
-    (root / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
-
-    def put(data: bytes) -> str:
-        digest = _digest(data)
-        (blobs / digest.split(":")[1]).write_bytes(data)
-        return digest
-
-    descs = []
-    for layer in layers:
-        if isinstance(layer, Path):
-            h, size = hashlib.sha256(), 0
-            with layer.open("rb") as fh:
-                while chunk := fh.read(1 << 20):
-                    h.update(chunk)
-                    size += len(chunk)
-            digest = "sha256:" + h.hexdigest()
-            layer.rename(blobs / digest.split(":")[1])
-        else:
-            digest, size = put(layer), len(layer)
-        descs.append({"mediaType": layer_media_type, "digest": digest, "size": size})
-    cfg = config if config is not None else default_config(len(layers))
-    cfg_bytes = cfg if isinstance(cfg, bytes) else json.dumps(cfg).encode()
-    cfg_desc = {"mediaType": OCI_CONFIG, "digest": put(cfg_bytes), "size": len(cfg_bytes)}
-    if manifest is None:
-        doc = {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": cfg_desc, "layers": descs}
-        manifest = json.dumps(doc).encode()
-    man_desc = {"mediaType": OCI_MANIFEST, "digest": put(manifest), "size": len(manifest)}
-    if index is None:
-        index = json.dumps({"schemaVersion": 2, "manifests": [man_desc]}).encode()
-    (root / "index.json").write_bytes(index)
-    return root
-
-
-def gz(data: bytes) -> bytes:
-    return gzip.compress(data, mtime=0)
 
 
 def write_zero_bomb(path: Path, total: int, *, header: bytes = b"", chunk: int = 4 << 20) -> Path:

@@ -4,7 +4,6 @@ docker archive, multi-arch index), with whiteouts and hand-made layers."""
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import json
 import subprocess
@@ -15,6 +14,7 @@ import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from helpers import DockerEngine, require_tool
+from helpers.blobs import OCI_LAYER, OCI_LAYER_TAR, raw_layout
 from spdx_tools.spdx.parser.json.json_parser import parse_from_file
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 from vuln_support import Corpus
@@ -106,35 +106,10 @@ def _tar(entries: list[tuple[str, bytes | None]]) -> bytes:
 
 
 def _layout(root: Path, layers: list[bytes]) -> Path:
-    blobs = root / "blobs" / "sha256"
-    blobs.mkdir(parents=True)
-
-    def put(data: bytes) -> dict[str, object]:
-        digest = hashlib.sha256(data).hexdigest()
-        (blobs / digest).write_bytes(data)
-        return {"digest": f"sha256:{digest}", "size": len(data)}
-
-    config = put(
-        json.dumps(
-            {"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": []}}
-        ).encode()
-    )
-    layer_descs = []
-    for i, layer in enumerate(layers):
-        data = gzip.compress(layer) if i % 2 == 0 else layer
-        media = "application/vnd.oci.image.layer.v1.tar" + ("+gzip" if i % 2 == 0 else "")
-        layer_descs.append({"mediaType": media, **put(data)})
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **config},
-        "layers": layer_descs,
-    }
-    mdesc = put(json.dumps(manifest).encode())
-    (root / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
-    index = {"schemaVersion": 2, "manifests": [{"mediaType": manifest["mediaType"], **mdesc}]}
-    (root / "index.json").write_text(json.dumps(index))
-    return root
+    """Layers alternate gzip (even) and uncompressed (odd), each with its media type."""
+    blobs = [gzip.compress(layer) if i % 2 == 0 else layer for i, layer in enumerate(layers)]
+    media = [OCI_LAYER if i % 2 == 0 else OCI_LAYER_TAR for i in range(len(layers))]
+    return raw_layout(root, blobs, layer_media_type=media)
 
 
 def test_whiteouts_and_overwrites(corpus: Corpus, vulndb_zip: Path, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers import zstd
+from helpers.blobs import OCI_LAYER_TAR, raw_layout
 from vuln_support import Corpus
 
 from goship.cli import run
@@ -48,35 +49,7 @@ def tar_bytes(members: list[Member]) -> bytes:
 def layout(root: Path, blobs: list[bytes], *, digests: list[str] | None = None) -> Path:
     """An OCI layout whose layers are the given blobs, as they are (already compressed);
     ``digests`` overrides the layer digests the manifest names."""
-    store = root / "blobs" / "sha256"
-    store.mkdir(parents=True)
-
-    def put(data: bytes) -> dict[str, object]:
-        digest = hashlib.sha256(data).hexdigest()
-        (store / digest).write_bytes(data)
-        return {"digest": f"sha256:{digest}", "size": len(data)}
-
-    config = {"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": []}}
-    layers = []
-    for i, blob in enumerate(blobs):
-        desc = {"mediaType": "application/vnd.oci.image.layer.v1.tar", **put(blob)}
-        if digests is not None:
-            desc["digest"] = digests[i]
-        layers.append(desc)
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {
-            "mediaType": "application/vnd.oci.image.config.v1+json",
-            **put(json.dumps(config).encode()),
-        },
-        "layers": layers,
-    }
-    mdesc = put(json.dumps(manifest).encode())
-    (root / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
-    index = {"schemaVersion": 2, "manifests": [{"mediaType": manifest["mediaType"], **mdesc}]}
-    (root / "index.json").write_text(json.dumps(index))
-    return root
+    return raw_layout(root, blobs, layer_media_type=OCI_LAYER_TAR, layer_digests=digests)
 
 
 def scan_refused(img: Path, vulndb_zip: Path, capsys: pytest.CaptureFixture[str]) -> str:
