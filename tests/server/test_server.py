@@ -170,11 +170,15 @@ def test_unsafe_or_unusable_server_dir_runs_in_process(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["module"]
     assert not list(shared.iterdir()), "no server was started"
+    assert f"goship: not using the build server: {shared} is accessible to other users" in (
+        proc.stderr
+    )
 
     deep = tmp_path / ("d" * 120)  # the socket path would not fit in sockaddr_un
     proc = _goship(tmp_path, deep, "inspect", str(project), "--json")
     assert proc.returncode == 0, proc.stderr
     assert not list(deep.glob("*.sock"))
+    assert "the socket path" in proc.stderr and "is too long" in proc.stderr
 
 
 def test_a_killed_server_is_replaced(tmp_path: Path, server_dir: Path) -> None:

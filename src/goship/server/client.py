@@ -34,21 +34,31 @@ def try_server(argv: list[str]) -> int | None:
     try:
         directory = p.private_dir(p.server_dir())
         key = p.code_key()
-    except OSError:
+    except OSError as exc:
+        _not_served(f"{exc}; set {p.DIR_ENV} to a private directory")
         return None
     path = p.socket_path(directory, key)
     if len(os.fsencode(path)) > p.MAX_SOCKET_PATH:
+        _not_served(f"the socket path {path} is too long; set {p.DIR_ENV} shorter")
         return None
     try:
         sock = connect(path) or _start_and_connect(directory, key)
     except KeyboardInterrupt:
         return INTERRUPTED
     if sock is None:
+        _not_served(f"the server did not start (see {p.log_path(directory, key)})")
         return None
     try:
         return _run(sock, argv)
     finally:
         sock.close()
+
+
+def _not_served(why: str) -> None:
+    """One line on stderr: the user asked for the server (GOSHIP_SERVER=1) and should know
+    why this command runs in-process (slower, same result)."""
+    sys.stderr.write(f"goship: not using the build server: {why}\n")
+    sys.stderr.flush()
 
 
 def connect(path: str) -> _socket.socket | None:
