@@ -79,3 +79,46 @@ def test_early_compiles_of_two_platforms_are_both_taken(
     result = build(root, flags, OutputRequest(), store=store, early=early)
     assert not early.jobs
     assert sorted(str(b.platform) for b in result.binaries) == ["linux/amd64", "linux/arm64"]
+
+
+def test_a_new_binary_is_read_once_and_its_hash_is_remembered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh binary is hashed while its layer is written (no pass of its own); an unchanged
+    rebuild takes binary, hash and layer from the caches without reading the binary at all.
+    The reported sha256 is the binary's in both cases."""
+    import hashlib
+
+    from goship.gobuild import compile as compile_module
+
+    go_binary()
+    monkeypatch.delenv("GOSHIP_NO_BUILD_CACHE", raising=False)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    root = write_go_module(tmp_path / "svc", {"main.go": SERVE}, module="example.com/svc")
+    store = BlobStore(tmp_path / "cache" / "store")
+
+    def no_hash_pass(path: Path) -> str:
+        raise AssertionError(f"{path} was hashed in a pass of its own")
+
+    real_file_sha256 = compile_module.file_sha256
+    monkeypatch.setattr(compile_module, "file_sha256", no_hash_pass)
+    first = build(root, {}, OutputRequest(), store=store)
+    bin_cache = store.root.parent / "bin"
+    (cached,) = [p for p in bin_cache.rglob("*") if p.is_file() and p.suffix != ".sha256"]
+    digest = hashlib.sha256(cached.read_bytes()).hexdigest()
+    assert first.binaries[0].sha256 == digest
+    assert first.to_json()["binaries"][0]["sha256"] == digest
+    sidecars = list(bin_cache.rglob("*.sha256"))
+    assert [p.read_text().strip() for p in sidecars] == [digest]
+
+    second = build(root, {}, OutputRequest(), store=store)  # unchanged: caches only
+    assert second.digest == first.digest
+    assert second.binaries[0].sha256 == digest
+
+    # a layer cached without its hash recorded: the binary is read then
+    monkeypatch.setattr(compile_module, "file_sha256", real_file_sha256)
+    for sidecar in sidecars:
+        sidecar.unlink()
+    third = build(root, {}, OutputRequest(), store=store)
+    assert third.digest == first.digest and third.to_json()["binaries"][0]["sha256"] == digest
+    assert [p.read_text().strip() for p in bin_cache.rglob("*.sha256")] == [digest]

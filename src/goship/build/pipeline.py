@@ -27,6 +27,7 @@ from goship.build.spec import ImagePlan, go_tags, plan_image
 from goship.build.tags import resolve_tags
 from goship.config import BuildOptions, resolve_options
 from goship.errors import BadInputError, ProjectError
+from goship.gobuild.bincache import BinaryCache
 from goship.gobuild.compile import Binary, CompileRequest, compile_all, go_jobs
 from goship.gobuild.request import make_request, resolve_version
 from goship.gobuild.vcs import GitInfo, git_info, source_date_epoch
@@ -91,7 +92,9 @@ def _image_for(
     base: LoadedBase | None,
     store: BlobStore,
     epoch: int,
-) -> Image:
+) -> tuple[Image, Binary]:
+    """The platform's image, and ``binary`` with its sha256 known (a new cacheable binary is
+    hashed while its layer is written, see :class:`goship.image.tarlayer.Entry`)."""
     base_image = base.for_platform(binary.platform) if base else None
     if binary.interpreter is not None:
         if base_image is None:  # pragma: no cover - compile refuses this already
@@ -110,7 +113,8 @@ def _image_for(
     spec = ServiceImageSpec(
         platform=binary.platform,
         binary=binary.path,
-        binary_sha256=binary.sha256,
+        # keyed by its cache key when it has one (below), else by its content
+        binary_sha256=(binary.known_sha256 or None) if binary.cache_key else binary.sha256,
         project_root=Path(facts.root),
         binary_path=plan.binary_path,
         files=plan.files,
@@ -124,7 +128,20 @@ def _image_for(
         level=GZIP_LEVEL,
         created_by=f"goship build {facts.service.main or facts.module}",
     )
-    return build_service_image(spec, store, epoch=epoch)
+    if not binary.cache_key:  # not reproducible from its key (cgo): keyed by its content
+        return build_service_image(spec, store, epoch=epoch), binary
+    hashed: list[str] = []
+    spec = replace(
+        spec, binary_identity=f"go-binary:{binary.cache_key}", binary_hashed=hashed.append
+    )
+    image = build_service_image(spec, store, epoch=epoch)
+    if hashed or not binary.known_sha256:
+        # seen while the layer was written, else (a cached layer, its hash not recorded) read
+        # now, while the binary still exists; the binary cache remembers it for next time
+        digest = hashed[0] if hashed else binary.sha256
+        BinaryCache(store.root.parent / "bin").record_sha256(binary.cache_key, digest)
+        binary = binary.with_sha256(digest)
+    return image, binary
 
 
 def _assemble(
@@ -135,18 +152,22 @@ def _assemble(
     store: BlobStore,
     epoch: int,
     progress: BuildProgress,
-) -> Artifact:
-    def one(binary: Binary) -> Image:
+) -> tuple[Artifact, list[Binary]]:
+    """The image (an index for several platforms) and the binaries with their sha256."""
+
+    def one(binary: Binary) -> tuple[Image, Binary]:
         key = f"layers {binary.platform}"
         with progress.step(key, f"layers {binary.platform}"):
             return _image_for(binary, plan, facts, base, store, epoch)
 
     if len(binaries) == 1:
-        return one(binaries[0])
+        image, binary = one(binaries[0])
+        return image, [binary]
     workers = max(1, min(len(binaries), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="layers") as pool:
-        images = list(pool.map(one, binaries))
-    return build_index(images, store, annotations=plan.annotations)
+        done = list(pool.map(one, binaries))
+    images = [image for image, _ in done]
+    return build_index(images, store, annotations=plan.annotations), [b for _, b in done]
 
 
 def image_tags(options: BuildOptions, git: GitInfo, out: OutputRequest) -> list[str]:
@@ -277,7 +298,7 @@ def _build(
         )
         for warning in plan.warnings:
             progress.warn(warning)
-        artifact = _assemble(binaries, plan, facts, base, store, epoch, progress)
+        artifact, binaries = _assemble(binaries, plan, facts, base, store, epoch, progress)
         tags = image_tags(options, git, out)
         published = publish(
             artifact, store, out, tags=tags, name=req.name, epoch=epoch, progress=progress

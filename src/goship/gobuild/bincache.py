@@ -50,16 +50,41 @@ class BinaryCache:
         self.root = root
 
     def fetch(self, key: str, dest: Path) -> bool:
-        """Copy the cached binary for ``key`` to ``dest``; False on a miss."""
+        """Put the cached binary for ``key`` at ``dest`` (a hard link, else a copy); False on a
+        miss."""
         src = self.root / key[:2] / key
         if not src.is_file():
             return False
         try:
-            shutil.copyfile(src, dest)
+            try:  # goship never writes to a built binary in place (see store)
+                os.link(src, dest)
+            except OSError:  # another file system
+                shutil.copyfile(src, dest)
             os.chmod(dest, 0o755)
         except OSError:
             return False
         return True
+
+    def sha256(self, key: str) -> str | None:
+        """The sha256 of the binary cached under ``key``, when it was recorded."""
+        try:
+            text = (self.root / key[:2] / f"{key}.sha256").read_text().strip()
+        except OSError:
+            return None
+        return text if len(text) == 64 and all(c in "0123456789abcdef" for c in text) else None
+
+    def record_sha256(self, key: str, digest: str) -> None:
+        """Remember the sha256 of the binary under ``key`` (so an unchanged rebuild does not
+        read 20 MiB to hash it again); failures are ignored."""
+        target = self.root / key[:2] / f"{key}.sha256"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(digest + "\n")
+            os.replace(tmp, target)
+        except OSError:
+            pass
 
     def store(self, key: str, binary: Path) -> None:
         """Remember ``binary`` under ``key`` (atomically; failures are ignored)."""

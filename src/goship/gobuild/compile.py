@@ -16,7 +16,7 @@ import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -77,13 +77,26 @@ class CompileRequest:
 
 @dataclass(frozen=True)
 class Binary:
+    """A compiled binary. Its sha256 is read lazily: ``goship build`` learns it while the
+    image layer is written (:meth:`with_sha256`) and a 20 MiB binary is not read twice."""
+
     platform: Platform
     path: Path
     size: int
-    sha256: str
     cgo: bool
     interpreter: str | None  # None = statically linked
     seconds: float
+    cache_key: str | None = None  # its binary cache key: the same key is the same bytes
+    known_sha256: str = field(default="", repr=False)
+
+    @property
+    def sha256(self) -> str:
+        if not self.known_sha256:
+            object.__setattr__(self, "known_sha256", file_sha256(self.path))
+        return self.known_sha256
+
+    def with_sha256(self, digest: str) -> Binary:
+        return replace(self, known_sha256=digest)
 
 
 def binary_name(import_path: str) -> str:
@@ -200,6 +213,11 @@ def _run_build(
     return result
 
 
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as fh:  # streamed: a 24 MiB read_bytes costs as much as the hash
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
 def compile_one(
     req: CompileRequest,
     platform: Platform,
@@ -224,7 +242,8 @@ def compile_one(
     env = build_env(platform, req.cgo)
     cache = BinaryCache(req.cache_dir) if req.cache_dir and tree and not req.cgo.enabled else None
     key = binary_key(tree or "", _go_args(req, OUT_PLACEHOLDER), env, req.package) if cache else ""
-    if cache is None or not cache.fetch(key, out):
+    fetched = cache is not None and cache.fetch(key, out)
+    if not fetched:
         result = _run_build(req, out, env, early)
         if result.returncode != 0 or not out.is_file():
             raise _fail(req, platform, result.stderr or result.stdout)
@@ -233,16 +252,15 @@ def compile_one(
     from goship.gobuild.elfcheck import check_binary
 
     info = check_binary(out, platform, require_static=not req.cgo.enabled)
-    with out.open("rb") as fh:  # streamed: a 24 MiB read_bytes costs as much as the hash
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
     return Binary(
         platform=platform,
         path=out,
         size=out.stat().st_size,
-        sha256=digest,
         cgo=req.cgo.enabled,
         interpreter=info.interpreter,
         seconds=time.monotonic() - started,
+        cache_key=key or None,
+        known_sha256=(cache.sha256(key) or "") if cache is not None and fetched else "",
     )
 
 

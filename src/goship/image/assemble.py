@@ -7,7 +7,7 @@ a code change touches only the last layer.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,10 @@ class ServiceImageSpec:
     binary: Path
     project_root: Path
     binary_sha256: str | None = None  # when known (the compile step hashes it)
+    # identifies the binary's bytes for the layer cache instead of its hash (its binary cache
+    # key), and receives its sha256 when the layer is written (see tarlayer.Entry.identity)
+    binary_identity: str | None = None
+    binary_hashed: Callable[[str], None] | None = None
     # r-xr-xr-x like ko and distroless: nobody, not even root in the container, rewrites it.
     binary_mode: int = 0o555
     binary_path: str = DEFAULT_BINARY_PATH
@@ -94,7 +98,14 @@ def build_service_image(spec: ServiceImageSpec, store: BlobStore, *, epoch: int)
                 + ", ".join([f.dst for f in spec.files] + list(spec.writable_dirs)),
             )
         )
-    binary = Entry.from_disk(binary_path, spec.binary, spec.binary_mode, sha256=spec.binary_sha256)
+    binary = Entry.from_disk(
+        binary_path,
+        spec.binary,
+        spec.binary_mode,
+        sha256=spec.binary_sha256,
+        identity=spec.binary_identity,
+        hashed=spec.binary_hashed,
+    )
     layers.append(
         build_layer(
             [binary],

@@ -18,8 +18,8 @@ import io
 import posixpath
 import sys
 import tarfile
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Literal
 
@@ -67,6 +67,12 @@ class Entry:
     # sha256 hex of ``source`` when the caller already knows it (goship's own build output):
     # it is then not read twice.
     sha256: str | None = None
+    # What identifies ``source``'s content for the layer cache instead of its hash, e.g. the
+    # binary cache key of a reproducible ``go build`` (the same key is the same bytes). The
+    # content is then hashed only if the layer is written, while it is, and ``hashed`` gets
+    # the result: a warm build after an edit reads its new binary once instead of twice.
+    identity: str | None = None
+    hashed: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def file(
@@ -84,8 +90,20 @@ class Entry:
         uid: int = 0,
         gid: int = 0,
         sha256: str | None = None,
+        identity: str | None = None,
+        hashed: Callable[[str], None] | None = None,
     ) -> Entry:
-        return cls(normalize_path(path), "file", mode, uid, gid, source=Path(source), sha256=sha256)
+        return cls(
+            normalize_path(path),
+            "file",
+            mode,
+            uid,
+            gid,
+            source=Path(source),
+            sha256=sha256,
+            identity=identity,
+            hashed=hashed,
+        )
 
     @classmethod
     def dir(cls, path: str, mode: int = 0o755, uid: int = 0, gid: int = 0) -> Entry:
@@ -167,6 +185,8 @@ def recipe_key(
         content = ""
         if e.data is not None:
             content = hashlib.sha256(e.data).hexdigest()
+        elif e.identity is not None:
+            content = "identity:" + e.identity
         elif e.sha256 is not None:
             content = e.sha256
         elif e.source is not None:
@@ -232,12 +252,15 @@ def write_tar(
             else:
                 assert entry.source is not None
                 want = (source_hashes or {}).get(entry.path)
+                observe = entry.hashed is not None and entry.sha256 is None
                 try:
                     with entry.source.open("rb") as fh:
                         reader = _HashingReader(fh)
-                        tar.addfile(info, reader if want is not None else fh)
+                        tar.addfile(info, reader if want is not None or observe else fh)
                 except OSError as exc:
                     raise BadInputError(f"cannot read {entry.source}: {exc}") from exc
+                if observe and entry.hashed is not None:
+                    entry.hashed(reader.hash.hexdigest())
                 if want is not None and reader.hash.hexdigest() != want:
                     raise BadInputError(
                         f"{entry.source} changed while the image was being built",
