@@ -9,15 +9,13 @@ import click
 from goship.audit.limits import Limits, parse_size
 from goship.audit.model import SEVERITIES
 from goship.report.gate import fail_on as fail_on_findings
+from goship.report.options import format_option, output_option
 from goship.report.output import emit_report
 
 
 @click.command("audit")
 @click.argument("image")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
-    show_default=True,
-)  # fmt: skip
+@format_option
 @click.option(
     "--fail-on", type=click.Choice(SEVERITIES), default="error", show_default=True,
     help="Exit 1 when a finding at or above this severity is reported.",
@@ -37,7 +35,7 @@ from goship.report.output import emit_report
 @click.option("--project", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="Go project the image was built from: check that the files its code opens "
               "at run time (templates, static, config) are in the image.")  # fmt: skip
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to FILE.")
+@output_option
 def audit_command(
     image: str,
     fmt: str,

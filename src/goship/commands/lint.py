@@ -12,6 +12,7 @@ from goship.lint.findings import SEVERITIES
 from goship.lint.registry import BY_ID, RULES
 from goship.lint.render import explain, render_json, render_sarif, render_text
 from goship.report.gate import fail_on as fail_on_findings
+from goship.report.options import format_option, output_option
 from goship.report.output import console, emit_report
 
 
@@ -29,13 +30,7 @@ def _list_rules() -> None:
     type=click.Path(path_type=Path),
     help="Go project to cross-check with (default: the Dockerfile's folder).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "sarif"]),
-    default="text",
-    show_default=True,
-)
+@format_option
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
@@ -46,7 +41,7 @@ def _list_rules() -> None:
 @click.option("--explain", "explain_id", metavar="ID", help="Print the doc of rule ID and exit.")
 @click.option("--list-rules", is_flag=True, help="List goship's rules and exit.")
 @click.option("--no-hadolint", is_flag=True, help="Do not run hadolint even if installed.")
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to FILE.")
+@output_option
 def lint_command(
     dockerfile: Path | None,
     project: Path | None,

@@ -9,6 +9,7 @@ import click
 
 from goship.errors import UsageError
 from goship.report.gate import fail_on as fail_on_findings
+from goship.report.options import format_option, output_option
 from goship.report.output import emit_report
 from goship.vuln.findings import FAIL_ON
 from goship.vuln.osvdb import open_db
@@ -27,14 +28,8 @@ from goship.vuln.scan import ScanOptions, run_scan
 )
 @click.option("--update-db", is_flag=True, help="Revalidate the cached online database now.")
 @click.option("--offline", is_flag=True, help="Never use the network; use the cache as it is.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "sarif"]),
-    default="text",
-    show_default=True,
-)
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to FILE.")
+@format_option
+@output_option
 @click.option(
     "--fail-on",
     type=click.Choice(FAIL_ON),
