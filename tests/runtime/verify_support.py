@@ -11,7 +11,7 @@ from typing import Any
 
 from helpers import TEST_LABEL, TEST_REPO, DockerEngine, run_goship, write_go_module
 
-VERIFY_LABEL = "dev.goship.verify"
+from goship.runtime.container import VERIFY_LABEL  # the label goship verify's containers carry
 
 
 @dataclass(frozen=True)
