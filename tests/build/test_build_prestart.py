@@ -218,3 +218,25 @@ def test_popen_process_waits_like_process(tmp_path: Path) -> None:
         slow.wait(timeout=0.05)
     slow.kill()
     assert slow.wait() == -9
+
+
+def test_a_save_during_the_early_compile_is_built_not_cached_as_the_old_one(
+    project: Path, go_runs: list[list[str]]
+) -> None:
+    """The tree changes after prestart started `go build` (a save while it compiles): that
+    job is not handed over, the build compiles the tree as it is, and the binary cache does
+    not file the old binary under the new tree."""
+    argv = ["build", "svc", "--json"]
+    launch(argv)
+    edit(project, 8081)
+    prestart.prestart(argv)
+    started = prestart.pending()
+    assert started is not None and len(started.jobs) == 1  # compiling the :8081 tree
+    edit(project, 8082)  # saved while it compiles
+    assert run(argv) == 0
+    assert len(go_runs) == 2  # the pipeline compiled the :8082 tree itself
+    cache = Path(os.environ["GOSHIP_CACHE"]) / "bin"
+    binaries = [p for p in cache.rglob("*") if p.is_file() and p.suffix != ".sha256"]
+    assert len(binaries) == 2  # :8080 and :8082; nothing built from :8081 was kept
+    for binary in binaries:
+        assert b":8081" not in binary.read_bytes()

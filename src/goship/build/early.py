@@ -56,13 +56,22 @@ class EarlyCompile:
     """The ``go build`` processes started early; a context manager that stops leftovers."""
 
     def __init__(
-        self, workdir: Path | None, root: Path, tree: str | None, record: str | None = None
+        self,
+        workdir: Path | None,
+        root: Path,
+        tree: str | None,
+        record: str | None = None,
+        stamp: str | None = None,
     ) -> None:
         self.workdir = workdir
         self.root = root.resolve()
         self.tree = tree  # the source digest (for the binary cache), taken at start or lazily
         self._tree_known = tree is not None
         self.record = record  # the argv record to write after a successful build (prestart)
+        # With a lazy digest: the tree's stat stamp when the jobs started. A tree changed
+        # since then was compiled half old, half new: its jobs are not handed over (nor their
+        # binaries cached under the new digest); the build compiles the tree as it is now.
+        self.stamp = stamp
         self.jobs: list[EarlyJob] = []
         self._lock = threading.Lock()  # platforms are compiled (and taken) in parallel
 
@@ -73,7 +82,16 @@ class EarlyCompile:
         with self._lock:
             if not self._tree_known:
                 self.tree, self._tree_known = tree_key(self.root), True
+                if self.stamp is not None and prestart.tree_stamp(str(self.root)) != self.stamp:
+                    self._drop_jobs()
         return self.tree
+
+    def _drop_jobs(self) -> None:
+        for job in self.jobs:
+            if job.proc.poll() is None:
+                job.proc.kill()
+            job.proc.wait()
+        self.jobs.clear()
 
     def take(
         self, args: Sequence[str], cwd: str | os.PathLike[str], env: Mapping[str, str]
@@ -102,12 +120,7 @@ class EarlyCompile:
     def close(self) -> None:
         """Stop the jobs nobody took and remove their outputs."""
         with self._lock:
-            jobs = list(self.jobs)
-        for job in jobs:
-            if job.proc.poll() is None:
-                job.proc.kill()
-            job.proc.wait()
-        self.jobs.clear()
+            self._drop_jobs()
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -304,7 +317,7 @@ def adopt(
         early.record = pending.record
         return early
     workdir = Path(pending.workdir) if pending.workdir else None
-    early = EarlyCompile(workdir, root, None, pending.record)
+    early = EarlyCompile(workdir, root, None, pending.record, stamp=pending.stamp)
     for job in pending.jobs:
         early.jobs.append(
             EarlyJob(job.args, job.cwd, job.env, Path(job.out), job.proc, Path(job.log))

@@ -185,6 +185,7 @@ class Prestarted:
         self.root = ""
         self.go = ""
         self.workdir = ""
+        self.stamp = ""  # tree_stamp(root) when the jobs were started
         self.jobs: list[Job] = []
 
     def close(self) -> None:
@@ -276,7 +277,8 @@ def _load_and_start(pending: Prestarted) -> None:
     if data.get("config") != config_digest(root) or not os.access(go, os.X_OK):
         return
     pending.found, pending.root, pending.go = True, root, go
-    unchanged = data.get("stamp") == tree_stamp(root)
+    pending.stamp = tree_stamp(root)
+    unchanged = data.get("stamp") == pending.stamp
     todo = [j for j in jobs if not (unchanged and j.get("cached") and os.path.isfile(j["cached"]))]
     if not todo:
         return
