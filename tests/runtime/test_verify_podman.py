@@ -68,7 +68,7 @@ def test_privileged_port_is_diagnosed_on_podman(
         env=podman_env,
     )  # fmt: skip
     assert run.code == 1, run.stdout + run.stderr
-    assert "privileged-port" in run.error_ids()
+    assert "privileged-port" in run.error_ids(), run.stdout
 
 
 def test_engine_rlimit_failure_is_diagnosed(

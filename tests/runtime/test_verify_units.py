@@ -148,3 +148,26 @@ def test_engine_that_does_not_answer(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(EnvironmentMissingError, match="Cannot connect"):
         detect_engine()
+
+
+@pytest.mark.parametrize("engine_name", ["docker", "podman"])
+def test_logs_tail_is_cut_here_for_podman(engine_name: str, tmp_path: Path) -> None:
+    """Podman 4.x's ``logs --tail`` drops the first piece of a line conmon stored in two
+    (``P`` + ``F`` entries), so Podman is asked for the whole log; Docker keeps --tail."""
+    from goship.runtime import container
+    from goship.runtime.engine import Engine
+
+    record = tmp_path / "argv"
+    cli = tmp_path / engine_name
+    cli.write_text(
+        f"#!{sys.executable}\n"
+        "import sys\n"
+        f"open({str(record)!r}, 'w').write(' '.join(sys.argv[1:]))\n"
+        "print('\\n'.join(f'line {i}' for i in range(80)))\n"
+    )
+    cli.chmod(0o755)
+    lines = container.logs(Engine(engine_name, str(cli)), "c1", tail=50)
+    assert lines == [f"line {i}" for i in range(30, 80)]
+    argv = record.read_text().split()
+    assert ("--tail" in argv) is (engine_name == "docker")
+    assert argv[0] == "logs" and argv[-1] == "c1"

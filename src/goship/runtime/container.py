@@ -95,8 +95,15 @@ def host_port(engine: Engine, name: str, port: int) -> int | None:
 
 
 def logs(engine: Engine, name: str, tail: int = LOG_TAIL) -> list[str]:
-    """The last ``tail`` lines of stdout and stderr, interleaved as the engine returns them."""
-    proc = engine.run(["logs", "--tail", str(tail), name], timeout=60, merge_output=True)
+    """The last ``tail`` lines of stdout and stderr, interleaved as the engine returns them.
+
+    Podman is not asked for ``--tail``: when conmon reads a line in two pieces it stores a
+    partial ("P") entry and a final ("F") one, and ``podman logs --tail`` (4.x) then prints
+    only the final piece, so ``listen tcp :80: bind: permission denied`` came back as an
+    empty line. The whole log of a verify run is short; the tail is cut here.
+    """
+    args = ["logs", name] if engine.name == "podman" else ["logs", "--tail", str(tail), name]
+    proc = engine.run(args, timeout=60, merge_output=True)
     return proc.stdout.splitlines()[-tail:]
 
 
