@@ -86,3 +86,16 @@ def test_base_layer_is_reproducible_and_memoised(tmp_path: Path) -> None:
         BlobStore(tmp_path / "a"), epoch=7, zoneinfo=True, zones={"Europe/Paris"}
     )
     assert subset.size < 10_000 and "1 zones" in subset.comment
+
+
+def test_ca_bundle_is_certifis_without_importing_it() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from goship.image.baselayer import ca_bundle_source; "
+        "p = ca_bundle_source(); print('certifi' in sys.modules); "
+        "import certifi; print(str(p) == certifi.where())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]

@@ -64,9 +64,24 @@ def gzip_member(data: bytes, level: int) -> bytes:
     return gz.compress(data) + gz.flush()
 
 
+class Hasher(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+
+class Readable(Protocol):
+    def readinto(self, buffer: bytearray | memoryview, /) -> int | None: ...
+
+
 class GzipTee:
     """Receives the tar stream: hashes/counts it (diff_id) and gzips it into ``sink``, one
-    member per :data:`MEMBER_SIZE` bytes, compressed by up to ``workers`` threads."""
+    member per :data:`MEMBER_SIZE` bytes, compressed by up to ``workers`` threads.
+
+    With more than one worker nothing but slicing happens on the caller's thread: the diff_id
+    hash, the deflaters and the ``sink`` writes (a :class:`~goship.image.blobs.BlobWriter`
+    hashes the compressed bytes too) each run in their own threads, in stream order. hashlib,
+    zlib/ISA-L and file writes release the GIL, so on a warm rebuild the binary layer costs
+    about the CPU time of its compression divided by the cores.
+    """
 
     def __init__(self, sink: Writable, level: int, workers: int | None = None) -> None:
         self._sink = sink
@@ -77,13 +92,17 @@ class GzipTee:
         n = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
         self._workers = max(1, n)
         self._pool: ThreadPoolExecutor | None = None
-        self._pending: deque[Future[bytes]] = deque()
+        # one thread each, so their work stays in stream order
+        self._writer: ThreadPoolExecutor | None = None
         self._hasher: ThreadPoolExecutor | None = None
+        self._digester: ThreadPoolExecutor | None = None
+        self._pending: deque[tuple[Future[bytes], Future[None]]] = deque()
         self._hashed: deque[Future[None]] = deque()
+        self._digests: deque[Future[None]] = deque()
 
     def write(self, data: bytes) -> int:
         self.size += len(data)
-        if not self._buf and len(data) == MEMBER_SIZE:  # tarfile's 1 MiB chunks: no copy
+        if not self._buf and len(data) == MEMBER_SIZE:  # whole pieces: no copy
             self._submit(bytes(data))
             return len(data)
         self._buf += data
@@ -93,21 +112,69 @@ class GzipTee:
             self._submit(piece)
         return len(data)
 
-    def _submit(self, piece: bytes) -> None:
+    def write_from(self, source: Readable, size: int, digest: Hasher | None = None) -> None:
+        """Append ``size`` bytes read from ``source``, read straight into member pieces (no
+        copy through a stream buffer). ``digest`` is updated with exactly those bytes, in
+        order, in its own thread: :meth:`wait_digests` before reading it. Raises OSError
+        when ``source`` ends early."""
+        remaining = size
+        while remaining:
+            piece = bytearray(MEMBER_SIZE)
+            start = len(self._buf)
+            piece[:start] = self._buf
+            end = start + min(MEMBER_SIZE - start, remaining)
+            view = memoryview(piece)
+            filled = start
+            while filled < end:
+                got = source.readinto(view[filled:end])
+                if not got:
+                    raise OSError(f"unexpected end of data: {remaining - (filled - start)} "
+                                  "bytes missing")  # fmt: skip
+                filled += got
+            remaining -= end - start
+            self.size += end - start
+            if digest is not None:  # ``piece`` is never written to again
+                self._digest(digest, view[start:end])
+            if end == MEMBER_SIZE:
+                self._buf.clear()
+                self._submit(piece)
+            else:
+                self._buf = piece[:end]
+
+    def wait_digests(self) -> None:
+        """Block until every :meth:`write_from` digest update so far is done."""
+        while self._digests:
+            self._digests.popleft().result()
+
+    def _digest(self, digest: Hasher, data: memoryview) -> None:
+        if self._workers == 1:
+            digest.update(data)  # type: ignore[arg-type]  # hashlib takes any buffer
+            return
+        if self._digester is None:
+            self._digester = ThreadPoolExecutor(1, thread_name_prefix="gzip-digest")
+        self._digests.append(self._digester.submit(digest.update, data))  # type: ignore[arg-type]
+        while len(self._digests) > self._workers + 1:  # bounded memory
+            self._digests.popleft().result()
+
+    def _write_member(self, compressed: Future[bytes]) -> None:
+        self._sink.write(compressed.result())
+
+    def _submit(self, piece: bytes | bytearray) -> None:
         if self._workers == 1:
             self.diff.update(piece)
-            self._sink.write(gzip_member(piece, self._level))
+            self._sink.write(gzip_member(piece, self._level))  # type: ignore[arg-type]
             return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="gzip")
-        if self._hasher is None:
-            # the diff_id hash runs in its own thread, in stream order, next to the deflaters
             self._hasher = ThreadPoolExecutor(1, thread_name_prefix="gzip-hash")
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="gzip-write")
+        assert self._hasher is not None and self._writer is not None
         self._hashed.append(self._hasher.submit(self.diff.update, piece))
-        self._pending.append(self._pool.submit(gzip_member, piece, self._level))
-        while len(self._pending) > self._workers:  # bounded memory
-            self._sink.write(self._pending.popleft().result())
-        while len(self._hashed) > self._workers:
+        member = self._pool.submit(gzip_member, piece, self._level)  # type: ignore[arg-type]
+        self._pending.append((member, self._writer.submit(self._write_member, member)))
+        while len(self._pending) > self._workers + 1:  # bounded memory
+            self._pending.popleft()[1].result()
+        while len(self._hashed) > self._workers + 1:
             self._hashed.popleft().result()
 
     def finish(self) -> None:
@@ -117,23 +184,25 @@ class GzipTee:
                 self._submit(bytes(self._buf))
                 self._buf.clear()
             while self._pending:
-                self._sink.write(self._pending.popleft().result())
+                self._pending.popleft()[1].result()
             while self._hashed:
                 self._hashed.popleft().result()
+            self.wait_digests()
         finally:
             self.close()
 
     def close(self) -> None:
-        if self._pool is not None:
-            for fut in self._pending:
-                fut.cancel()
-            self._pending.clear()
-            self._pool.shutdown(wait=True)
-            self._pool = None
-        if self._hasher is not None:
-            self._hasher.shutdown(wait=True)  # updates already queued finish, in order
-            self._hashed.clear()
-            self._hasher = None
+        """Stop the threads; work not yet started is dropped (after an error)."""
+        for member, written in self._pending:
+            written.cancel()
+            member.cancel()
+        self._pending.clear()
+        for pool in (self._writer, self._pool, self._hasher, self._digester):
+            if pool is not None:
+                pool.shutdown(wait=True)  # queued hash updates finish, in order
+        self._writer = self._pool = self._hasher = self._digester = None
+        self._hashed.clear()
+        self._digests.clear()
 
 
 class Gunzip:
