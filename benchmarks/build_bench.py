@@ -53,6 +53,9 @@ SIZE_SLACK = 512 * 1024
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = ("gin-notes", "stdlib-api")
 FLAGS = ["-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid="]
+# the installed `goship` command, as users run it (bin/goship); `python -m goship` without one
+_SCRIPT = Path(sys.executable).parent / "goship"
+GOSHIP = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "goship"]
 
 
 def _timed(fn: Callable[[], None]) -> float:
@@ -96,7 +99,7 @@ def bench(example: str, work: Path, repeat: int, server_dir: str) -> dict[str, f
     go_bin = work / f"{example}.bin"
     layout = work / f"{example}-layout"
     go_cmd = [find_go(), "build", *FLAGS, "-o", str(go_bin), "."]
-    goship = [sys.executable, "-m", "goship", "build", str(src)]
+    goship = [*GOSHIP, "build", str(src)]
     one = [*goship, "--output", str(layout), "--json"]
     two = [*goship, "--platform", "linux/amd64,linux/arm64", "--output", str(work / "two")]
 
@@ -167,7 +170,7 @@ def main() -> int:
         failed = _run(args, server_dir)
     finally:
         env = {**os.environ, "GOSHIP_SERVER_DIR": server_dir}
-        subprocess.run([sys.executable, "-m", "goship", "server", "stop"], env=env, check=False)
+        subprocess.run([*GOSHIP, "server", "stop"], env=env, check=False)
         shutil.rmtree(server_dir, ignore_errors=True)
     load = os.getloadavg()
     print(f"load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

@@ -61,6 +61,25 @@ def test_console_script_is_installed() -> None:
     assert (proc.returncode, proc.stdout.strip()) == (0, f"goship {goship.__version__}")
 
 
+@pytest.mark.skipif(not GOSHIP_SCRIPT.exists(), reason="console script not installed here")
+def test_console_script_reaches_the_launcher_before_re() -> None:
+    """The installed command imports the launcher first: an entry-point wrapper would import
+    ``re`` (~7 ms) before it, on the start-up path of every command (see bin/goship)."""
+    proc = subprocess.run(
+        [str(GOSHIP_SCRIPT), "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    names = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
+             if line.startswith("import time:")]  # fmt: skip
+    assert "goship.launch" in names and "re" in names  # re comes with click, later
+    assert names.index("goship.launch") < names.index("re"), names
+
+
 def test_help_lists_every_registered_command_and_exit_codes() -> None:
     from goship.commands import COMMANDS
 

@@ -1,4 +1,5 @@
-"""The console script and ``python -m goship``: what can happen before the heavy imports.
+"""The ``goship`` command (``bin/goship``) and ``python -m goship``: what can happen before the
+heavy imports.
 
 A warm ``goship build`` after a code edit is timed against a plain ``go build``, so every
 millisecond between the interpreter starting and ``go build`` starting counts. This module
@@ -18,7 +19,7 @@ import sys
 
 
 def main() -> None:
-    """Console-script entry point (``goship = goship.launch:main``)."""
+    """The ``goship`` command: ``bin/goship``, installed as the wheel's script, calls this."""
     argv = sys.argv[1:]
     from goship.server.client import try_server
 
