@@ -94,3 +94,48 @@ def test_gunzip_reads_every_member_in_any_chunking(data: bytes) -> None:
         g = Gunzip()
         out = b"".join(g.decompress(blob[i : i + step]) for i in range(0, len(blob), step))
         assert out + g.flush() == data
+
+
+class _FailingSink:
+    """Accepts ``ok`` writes, then fails like a full disk."""
+
+    def __init__(self, ok: int) -> None:
+        self.ok = ok
+
+    def write(self, data: bytes) -> int:
+        if self.ok == 0:
+            raise OSError(28, "No space left on device")
+        self.ok -= 1
+        return len(data)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_failing_sink_fails_the_stream_and_stops_the_threads(data: bytes, workers: int) -> None:
+    import threading
+
+    before = threading.active_count()
+    tee = GzipTee(_FailingSink(ok=1), 1, workers=workers)
+    with pytest.raises(OSError, match="No space left"):
+        try:
+            tee.write(data)
+            tee.finish()
+        finally:
+            tee.close()
+    assert threading.active_count() == before
+
+
+def test_write_from_reads_into_members_at_any_offset(data: bytes) -> None:
+    """A file's bytes read straight into the members equal the same bytes written."""
+    import hashlib
+
+    for head in (0, 700, MEMBER_SIZE - 10):
+        sink = io.BytesIO()
+        tee = GzipTee(sink, 1, workers=2)
+        digest = hashlib.sha256()
+        tee.write(data[:head])
+        tee.write_from(io.BytesIO(data[head:]), len(data) - head, digest)
+        tee.wait_digests()
+        assert digest.hexdigest() == hashlib.sha256(data[head:]).hexdigest()
+        tee.finish()
+        assert tee.diff.hexdigest() == hashlib.sha256(data).hexdigest()
+        assert sink.getvalue() == _compress(data, 2)
