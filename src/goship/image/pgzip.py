@@ -32,8 +32,11 @@ def _isal_level(level: int) -> int:
     return 1 if level <= 1 else 2 if level <= 6 else 3
 
 
+Bytes = bytes | bytearray | memoryview  # what hashlib, zlib and ISA-L take
+
+
 class _Deflater(Protocol):
-    def compress(self, data: bytes, /) -> bytes: ...
+    def compress(self, data: Bytes, /) -> bytes: ...
     def flush(self) -> bytes: ...
 
 
@@ -58,14 +61,14 @@ class Writable(Protocol):
     def write(self, data: bytes, /) -> int: ...
 
 
-def gzip_member(data: bytes, level: int) -> bytes:
+def gzip_member(data: Bytes, level: int) -> bytes:
     """One gzip member: wbits 31 = gzip container; zlib writes mtime 0, no name, OS=unix."""
     gz = _new_gzip(level)
     return gz.compress(data) + gz.flush()
 
 
 class Hasher(Protocol):
-    def update(self, data: bytes, /) -> None: ...
+    def update(self, data: Bytes, /) -> None: ...
 
 
 class Readable(Protocol):
@@ -148,11 +151,11 @@ class GzipTee:
 
     def _digest(self, digest: Hasher, data: memoryview) -> None:
         if self._workers == 1:
-            digest.update(data)  # type: ignore[arg-type]  # hashlib takes any buffer
+            digest.update(data)
             return
         if self._digester is None:
             self._digester = ThreadPoolExecutor(1, thread_name_prefix="gzip-digest")
-        self._digests.append(self._digester.submit(digest.update, data))  # type: ignore[arg-type]
+        self._digests.append(self._digester.submit(digest.update, data))
         while len(self._digests) > self._workers + 1:  # bounded memory
             self._digests.popleft().result()
 
@@ -162,7 +165,7 @@ class GzipTee:
     def _submit(self, piece: bytes | bytearray) -> None:
         if self._workers == 1:
             self.diff.update(piece)
-            self._sink.write(gzip_member(piece, self._level))  # type: ignore[arg-type]
+            self._sink.write(gzip_member(piece, self._level))
             return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="gzip")
@@ -170,7 +173,7 @@ class GzipTee:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="gzip-write")
         assert self._hasher is not None and self._writer is not None
         self._hashed.append(self._hasher.submit(self.diff.update, piece))
-        member = self._pool.submit(gzip_member, piece, self._level)  # type: ignore[arg-type]
+        member = self._pool.submit(gzip_member, piece, self._level)
         self._pending.append((member, self._writer.submit(self._write_member, member)))
         while len(self._pending) > self._workers + 1:  # bounded memory
             self._pending.popleft()[1].result()
