@@ -196,6 +196,41 @@ def test_unreadable_source_is_bad_input(tmp_path: Path, store: BlobStore) -> Non
     assert not list((store.root / "tmp").iterdir())
 
 
+def test_a_source_changed_after_its_recipe_was_hashed_is_bad_input(
+    tmp_path: Path, store: BlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from goship.image import tarlayer
+
+    src = tmp_path / "big"
+    src.write_bytes(os.urandom(3 * (1 << 20) + 5))
+    real = tarlayer._hash_source
+
+    def hash_then_change(source: Path) -> str:  # the file changes right after it is hashed
+        digest = real(source)
+        source.write_bytes(os.urandom(3 * (1 << 20) + 5))
+        return digest
+
+    monkeypatch.setattr(tarlayer, "_hash_source", hash_then_change)
+    with pytest.raises(BadInputError, match="changed while the image was being built"):
+        build_layer([Entry.from_disk("/a", src)], store, epoch=0)
+    assert not list((store.root / "tmp").iterdir())
+    assert not list(store.blob_dir.iterdir())
+
+
+def test_a_file_keyed_by_identity_is_hashed_while_written(tmp_path: Path, store: BlobStore) -> None:
+    src = tmp_path / "bin"
+    src.write_bytes(os.urandom((1 << 20) + 777))
+    seen: list[str] = []
+    entry = Entry.from_disk("/app/server", src, 0o555, identity="go-binary:k1", hashed=seen.append)
+    build_layer([entry], store, epoch=0)
+    assert seen == [hashlib.sha256(src.read_bytes()).hexdigest()]
+    known = Entry.from_disk(
+        "/app/server", src, 0o555, sha256=seen[0], identity="go-binary:k2", hashed=seen.append
+    )
+    build_layer([known], store, epoch=0)
+    assert len(seen) == 1  # a known hash is not taken again
+
+
 _names = st.text(alphabet="abcxyz-_.", min_size=1, max_size=6).filter(
     lambda s: s not in {".", ".."}
 )

@@ -223,7 +223,8 @@ def write_tar(
     changed since the layer's recipe was hashed (``source_hashes``), or to hand the hash of a
     file keyed by its ``identity`` to ``entry.hashed``."""
     tar = TarStream(out)
-    checks: list[tuple[Entry, Callable[[], str], str | None]] = []
+    # (file, where its hash goes, the hash it must have, its hash once written)
+    checks: list[tuple[Path, Callable[[str], None] | None, str | None, Callable[[], str]]] = []
     for entry in plan:
         info = _tarinfo(entry, epoch)
         if entry.kind != "file":
@@ -233,23 +234,23 @@ def write_tar(
         else:
             assert entry.source is not None
             want = (source_hashes or {}).get(entry.path)
-            observe = entry.hashed is not None and entry.sha256 is None
-            digest = hashlib.sha256() if want is not None or observe else None
+            observer = entry.hashed if entry.sha256 is None else None
+            digest = hashlib.sha256() if want is not None or observer else None
             try:
                 with entry.source.open("rb", buffering=0) as fh:
                     tar.add(info, fh, digest)
             except OSError as exc:
                 raise BadInputError(f"cannot read {entry.source}: {exc}") from exc
             if digest is not None:
-                checks.append((entry, digest.hexdigest, want))
+                checks.append((entry.source, observer, want, digest.hexdigest))
     tar.close()
     out.wait_digests()
-    for entry, hexdigest, want in checks:
-        if entry.hashed is not None and entry.sha256 is None:
-            entry.hashed(hexdigest())
+    for source, observer, want, hexdigest in checks:
+        if observer is not None:
+            observer(hexdigest())
         if want is not None and hexdigest() != want:
             raise BadInputError(
-                f"{entry.source} changed while the image was being built",
+                f"{source} changed while the image was being built",
                 "wait for other writers (a running build?) to finish and retry",
             )
 
