@@ -8,7 +8,8 @@ imports only the standard library and runs, in order:
 1. :func:`goship.server.client.try_server`: hand the command to a running goship build server
    (``GOSHIP_SERVER``), which has everything imported already; its exit code is ours.
 2. :func:`goship.build.prestart.prestart`: start the previous build's ``go build`` for this
-   exact command line before click, rich and the pipeline are imported.
+   exact command line before click, rich and the pipeline are imported; while it compiles,
+   :func:`goship.build.yieldcpu.import_yielding` imports them at the lowest CPU priority.
 3. :func:`goship.cli.main`: the real command-line interface.
 """
 
@@ -27,7 +28,11 @@ def main() -> None:
     if code is None:
         from goship.build.prestart import prestart
 
-        prestart(argv)
+        jobs = prestart(argv)
+        if jobs:
+            from goship.build.yieldcpu import import_yielding
+
+            import_yielding(jobs)
         from goship.cli import run
 
         code = run(argv)

@@ -238,22 +238,23 @@ def _close_pending() -> None:
         _PENDING.pop().close()
 
 
-def prestart(argv: list[str]) -> None:
+def prestart(argv: list[str]) -> list[int]:
     """For ``goship build ...``: start the recorded ``go build`` jobs, if any, and leave the
-    result for :func:`take`. Never raises; does nothing for other commands."""
+    result for :func:`take`; the pids of the jobs started. Never raises; does nothing for
+    other commands."""
     if not argv or argv[0] != "build" or os.environ.get("GOSHIP_NO_EARLY_COMPILE"):
-        return
+        return []
     if any(a in _NO_ARGV for a in argv):
-        return
+        return []
     try:
         started = Prestarted(record_path(argv[1:], os.getcwd(), cache_root()))
     except Exception:  # an optimisation only: never fail the command (e.g. cwd is gone)
-        return
+        return []
     try:
         _load_and_start(started)
     except Exception:
         started.close()
-        return
+        return []
     _close_pending()
     _PENDING.append(started)
     if not _AT_EXIT:
@@ -261,6 +262,7 @@ def prestart(argv: list[str]) -> None:
 
         atexit.register(_close_pending)
         _AT_EXIT.append(True)
+    return [job.proc.pid for job in started.jobs]
 
 
 def _load_and_start(pending: Prestarted) -> None:

@@ -1,0 +1,99 @@
+"""While the early ``go build`` compiles, goship's own imports yield the CPU to it.
+
+After a code edit, :mod:`goship.build.prestart` starts the previous build's ``go build``
+before anything heavy is imported; goship then imports click, tree-sitter and the pipeline
+(~0.15 s of CPU, a third of it building dataclasses) while that compiles. On a machine with
+few cores the two compete: on the 2-core development VM the imports stretched the compile of
+the bundled examples by 25-60 ms. :func:`import_yielding` runs those imports in a helper
+thread whose nice value is 19 (on Linux a nice value belongs to a thread, not the process)
+while the main thread waits for it: the compiler gets the cores first, the imports what is
+left. The main thread keeps its priority, so everything after the imports (the analysis, a
+``go build`` goship starts itself, the layers) runs as before; an unprivileged thread could
+never get a lowered priority back.
+
+It is done only when early jobs were started, only on Linux, and only when the machine has
+no other runnable work: next to CPU-bound work on every core, a nice-19 thread could wait a
+long time for one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+NICE = 19
+# what `goship build` imports before it compiles (the analysis is imported lazily)
+BUILD_MODULES = (
+    "goship.cli",
+    "goship.commands.build",
+    "goship.build.pipeline",
+    "goship.project.analyze",
+)
+
+
+def _running_threads(pid: int) -> int:
+    """How many of ``pid``'s threads are runnable now (state R in /proc); 1 when unknown."""
+    count = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/stat", "rb") as fh:
+                stat = fh.read()
+            count += stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3] == b"R"
+    except OSError:
+        return 1
+    return count
+
+
+def others_running(loadavg: str, own: int) -> int | None:
+    """Runnable tasks that are not this process's or its jobs' (``own`` of them are):
+    ``/proc/loadavg``'s fourth field counts every runnable thread right now, the reader
+    included. None when it cannot be read."""
+    try:
+        running = int(loadavg.split()[3].split("/")[0])
+    except (IndexError, ValueError):
+        return None
+    return max(0, running - own)
+
+
+def machine_is_idle(others: int | None, cpus: int) -> bool:
+    """Whether the CPUs this build does not use are free: fewer other runnable tasks than
+    ``cpus - 1`` (at least one on a single CPU, where the compiler and goship share it)."""
+    return others is not None and others < max(1, cpus - 1)
+
+
+def _import_at_low_priority(modules: tuple[str, ...]) -> None:
+    import threading
+
+    try:  # noqa: SIM105 - contextlib is not imported yet at this point of start-up
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+    except OSError:  # pragma: no cover - a seccomp profile may refuse it: import anyway
+        pass
+    for name in modules:
+        try:
+            __import__(name)
+        except Exception:  # the main thread imports it again and reports the error
+            return
+
+
+def import_yielding(jobs: list[int], modules: tuple[str, ...] = BUILD_MODULES) -> bool:
+    """Import ``modules`` in a nice-19 thread while the early ``go build`` processes ``jobs``
+    (pids) run, and wait for it. False when it did nothing (no job, not Linux, a busy
+    machine): the caller's imports then run as usual."""
+    if not jobs or not sys.platform.startswith("linux"):
+        return False
+    try:
+        with open("/proc/loadavg", encoding="ascii") as fh:
+            load = fh.read()
+    except OSError:
+        return False
+    own = 1 + sum(_running_threads(pid) for pid in jobs)
+    if not machine_is_idle(others_running(load, own), os.cpu_count() or 1):
+        return False
+    import threading
+
+    helper = threading.Thread(
+        target=_import_at_low_priority, args=(modules,), name="goship-imports", daemon=True
+    )
+    helper.start()
+    helper.join()
+    return True

@@ -1,0 +1,89 @@
+"""The early compile's imports at the lowest CPU priority: in a helper thread only, and only
+on a machine with room (goship.build.yieldcpu)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from goship.build import yieldcpu
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux thread nice")
+
+
+@pytest.mark.parametrize(
+    ("loadavg", "own", "cpus", "idle"),
+    [
+        ("0.52 0.40 0.31 2/180 4242\n", 2, 2, True),  # this process and its go build
+        ("1.90 1.20 0.80 4/180 4242\n", 2, 2, False),  # two more tasks want the 2 CPUs
+        ("1.90 1.20 0.80 5/180 4242\n", 5, 2, True),  # all of them ours (go's threads)
+        ("0.10 0.10 0.10 1/99 7\n", 2, 1, True),  # one CPU, the go build not scheduled yet
+        ("3.00 3.00 3.00 6/300 7\n", 3, 8, True),  # 3 others on 8 CPUs
+        ("9.00 9.00 9.00 12/300 7\n", 3, 8, False),  # 9 others on 8 CPUs
+        ("garbage", 1, 2, False),
+    ],
+)
+def test_machine_is_idle(loadavg: str, own: int, cpus: int, idle: bool) -> None:
+    assert yieldcpu.machine_is_idle(yieldcpu.others_running(loadavg, own), cpus) is idle
+
+
+def test_own_runnable_threads_are_counted_from_proc() -> None:
+    """This test's process is running (reading its own /proc): at least one R thread."""
+    assert yieldcpu._running_threads(os.getpid()) >= 1
+    assert yieldcpu._running_threads(2**22 + 12345) == 1  # no such process: assume one
+
+
+def _probe_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """A module that records, when imported, the thread and the nice value it ran at."""
+    (tmp_path / f"{name}.py").write_text(
+        "import os, threading\n"
+        "THREAD = threading.current_thread().name\n"
+        "NICE = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+
+def test_imports_run_at_nice_19_in_a_helper_and_the_caller_keeps_its_priority(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _probe_module(tmp_path, monkeypatch, "goship_probe_low")
+    monkeypatch.setattr(yieldcpu, "machine_is_idle", lambda *a: True)
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert yieldcpu.import_yielding([os.getpid()], ("goship_probe_low",)) is True
+    probe = sys.modules.pop("goship_probe_low")
+    assert probe.THREAD == "goship-imports" and probe.NICE == yieldcpu.NICE
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
+
+
+def test_nothing_is_imported_without_jobs_or_on_a_busy_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _probe_module(tmp_path, monkeypatch, "goship_probe_skip")
+    assert yieldcpu.import_yielding([], ("goship_probe_skip",)) is False
+    monkeypatch.setattr(yieldcpu, "machine_is_idle", lambda *a: False)
+    assert yieldcpu.import_yielding([os.getpid()], ("goship_probe_skip",)) is False
+    assert "goship_probe_skip" not in sys.modules
+
+
+def test_a_module_that_fails_to_import_is_left_to_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "goship_probe_bad.py").write_text("raise RuntimeError('broken module')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(yieldcpu, "machine_is_idle", lambda *a: True)
+    assert yieldcpu.import_yielding([os.getpid()], ("goship_probe_bad",)) is True
+    assert "goship_probe_bad" not in sys.modules
+    with pytest.raises(RuntimeError, match="broken module"):
+        __import__("goship_probe_bad")
+
+
+def test_build_modules_are_what_the_build_command_imports() -> None:
+    """The list names real modules (a renamed one would silently stop the helper)."""
+    import importlib.util
+
+    for name in yieldcpu.BUILD_MODULES:
+        assert importlib.util.find_spec(name) is not None, name
