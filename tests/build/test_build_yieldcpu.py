@@ -20,10 +20,12 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Li
     [
         ("0.52 0.40 0.31 2/180 4242\n", 2, 2, True),  # this process and its go build
         ("1.90 1.20 0.80 4/180 4242\n", 2, 2, False),  # two more tasks want the 2 CPUs
+        ("1.90 1.20 0.80 3/180 4242\n", 2, 2, True),  # one more: a CPU is left after go
         ("1.90 1.20 0.80 5/180 4242\n", 5, 2, True),  # all of them ours (go's threads)
         ("0.10 0.10 0.10 1/99 7\n", 2, 1, True),  # one CPU, the go build not scheduled yet
+        ("0.10 0.10 0.10 3/99 7\n", 2, 1, False),  # one CPU and another task on it
         ("3.00 3.00 3.00 6/300 7\n", 3, 8, True),  # 3 others on 8 CPUs
-        ("9.00 9.00 9.00 12/300 7\n", 3, 8, False),  # 9 others on 8 CPUs
+        ("9.00 9.00 9.00 11/300 7\n", 3, 8, False),  # 8 others on 8 CPUs
         ("garbage", 1, 2, False),
     ],
 )

@@ -11,9 +11,9 @@ left. The main thread keeps its priority, so everything after the imports (the a
 ``go build`` goship starts itself, the layers) runs as before; an unprivileged thread could
 never get a lowered priority back.
 
-It is done only when early jobs were started, only on Linux, and only when the machine has
-no other runnable work: next to CPU-bound work on every core, a nice-19 thread could wait a
-long time for one.
+It is done only when early jobs were started, only on Linux, and only when fewer other tasks
+want a CPU than there are CPUs: next to CPU-bound work on every core, a nice-19 thread could
+wait a long time for one.
 """
 
 from __future__ import annotations
@@ -56,9 +56,9 @@ def others_running(loadavg: str, own: int) -> int | None:
 
 
 def machine_is_idle(others: int | None, cpus: int) -> bool:
-    """Whether the CPUs this build does not use are free: fewer other runnable tasks than
-    ``cpus - 1`` (at least one on a single CPU, where the compiler and goship share it)."""
-    return others is not None and others < max(1, cpus - 1)
+    """Whether a CPU is left for goship's imports once its compile is done: fewer other
+    runnable tasks than CPUs. (With as many as CPUs, a nice-19 thread could wait for them.)"""
+    return others is not None and others < cpus
 
 
 def _import_at_low_priority(modules: tuple[str, ...]) -> None:
