@@ -216,3 +216,20 @@ def test_error_message_and_hint_are_printed_verbatim(
     err = capsys.readouterr().err
     assert "needs [extra] here" in err
     assert "pip install 'goship[chart]'" in err
+
+
+def test_ctrl_c_during_start_up_exits_130_without_a_traceback() -> None:
+    """Ctrl-C while the launcher imports the CLI (longer when the imports yield the CPU to an
+    early go build) ends like Ctrl-C anywhere else: exit 130, no traceback."""
+    code = (
+        "import sys, goship.launch as l\n"
+        "def interrupted(argv): raise KeyboardInterrupt\n"
+        "l._import_cli = interrupted\n"
+        "sys.argv = ['goship', 'build', '.']\n"
+        "l.main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 130, proc.stderr
+    assert "Traceback" not in proc.stderr

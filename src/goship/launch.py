@@ -18,6 +18,12 @@ from __future__ import annotations
 import os
 import sys
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+INTERRUPTED = 130  # goship.cli.run's code for Ctrl-C (not imported: it is not free)
+
 
 def main() -> None:
     """The ``goship`` command: ``bin/goship``, installed as the wheel's script, calls this."""
@@ -26,17 +32,27 @@ def main() -> None:
 
     code = try_server(argv)
     if code is None:
-        from goship.build.prestart import prestart
-
-        jobs = prestart(argv)
-        if jobs:
-            from goship.build.yieldcpu import import_yielding
-
-            import_yielding(jobs)
-        from goship.cli import run
-
+        try:
+            run = _import_cli(argv)
+        except KeyboardInterrupt:  # Ctrl-C during start-up: what cli.run returns for it
+            _exit(INTERRUPTED)
         code = run(argv)
     _exit(code)
+
+
+def _import_cli(argv: list[str]) -> Callable[[list[str]], int]:
+    """Start the early ``go build`` for ``argv`` (if any), then import the CLI (at low CPU
+    priority while that compiles)."""
+    from goship.build.prestart import prestart
+
+    jobs = prestart(argv)
+    if jobs:
+        from goship.build.yieldcpu import import_yielding
+
+        import_yielding(jobs)
+    from goship.cli import run
+
+    return run
 
 
 def _exit(code: int) -> None:
