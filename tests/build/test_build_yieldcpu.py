@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Li
 
 
 @pytest.mark.parametrize(
-    ("loadavg", "own", "cpus", "idle"),
+    ("loadavg", "own", "cpus", "spare"),
     [
         ("0.52 0.40 0.31 2/180 4242\n", 2, 2, True),  # this process and its go build
         ("1.90 1.20 0.80 4/180 4242\n", 2, 2, False),  # two more tasks want the 2 CPUs
@@ -29,8 +29,10 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Li
         ("garbage", 1, 2, False),
     ],
 )
-def test_machine_is_idle(loadavg: str, own: int, cpus: int, idle: bool) -> None:
-    assert yieldcpu.machine_is_idle(yieldcpu.others_running(loadavg, own), cpus) is idle
+def test_a_cpu_is_spare_when_fewer_others_than_cpus_run(
+    loadavg: str, own: int, cpus: int, spare: bool
+) -> None:
+    assert yieldcpu.has_spare_cpu(yieldcpu.others_running(loadavg, own), cpus) is spare
 
 
 def test_own_runnable_threads_are_counted_from_proc() -> None:
@@ -53,7 +55,7 @@ def test_imports_run_at_nice_19_in_a_helper_and_the_caller_keeps_its_priority(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _probe_module(tmp_path, monkeypatch, "goship_probe_low")
-    monkeypatch.setattr(yieldcpu, "machine_is_idle", lambda *a: True)
+    monkeypatch.setattr(yieldcpu, "has_spare_cpu", lambda *a: True)
     mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     assert yieldcpu.import_yielding([os.getpid()], ("goship_probe_low",)) is True
     probe = sys.modules.pop("goship_probe_low")
@@ -66,7 +68,7 @@ def test_nothing_is_imported_without_jobs_or_on_a_busy_machine(
 ) -> None:
     _probe_module(tmp_path, monkeypatch, "goship_probe_skip")
     assert yieldcpu.import_yielding([], ("goship_probe_skip",)) is False
-    monkeypatch.setattr(yieldcpu, "machine_is_idle", lambda *a: False)
+    monkeypatch.setattr(yieldcpu, "has_spare_cpu", lambda *a: False)
     assert yieldcpu.import_yielding([os.getpid()], ("goship_probe_skip",)) is False
     assert "goship_probe_skip" not in sys.modules
 
@@ -76,7 +78,7 @@ def test_a_module_that_fails_to_import_is_left_to_the_caller(
 ) -> None:
     (tmp_path / "goship_probe_bad.py").write_text("raise RuntimeError('broken module')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(yieldcpu, "machine_is_idle", lambda *a: True)
+    monkeypatch.setattr(yieldcpu, "has_spare_cpu", lambda *a: True)
     assert yieldcpu.import_yielding([os.getpid()], ("goship_probe_bad",)) is True
     assert "goship_probe_bad" not in sys.modules
     with pytest.raises(RuntimeError, match="broken module"):

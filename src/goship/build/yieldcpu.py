@@ -38,7 +38,8 @@ def _running_threads(pid: int) -> int:
         for tid in os.listdir(f"/proc/{pid}/task"):
             with open(f"/proc/{pid}/task/{tid}/stat", "rb") as fh:
                 stat = fh.read()
-            count += stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3] == b"R"
+            state = stat.rfind(b")") + 2  # after "pid (comm) "
+            count += stat[state : state + 1] == b"R"
     except OSError:
         return 1
     return count
@@ -55,7 +56,7 @@ def others_running(loadavg: str, own: int) -> int | None:
     return max(0, running - own)
 
 
-def machine_is_idle(others: int | None, cpus: int) -> bool:
+def has_spare_cpu(others: int | None, cpus: int) -> bool:
     """Whether a CPU is left for goship's imports once its compile is done: fewer other
     runnable tasks than CPUs. (With as many as CPUs, a nice-19 thread could wait for them.)"""
     return others is not None and others < cpus
@@ -87,7 +88,7 @@ def import_yielding(jobs: list[int], modules: tuple[str, ...] = BUILD_MODULES) -
     except OSError:
         return False
     own = 1 + sum(_running_threads(pid) for pid in jobs)
-    if not machine_is_idle(others_running(load, own), os.cpu_count() or 1):
+    if not has_spare_cpu(others_running(load, own), len(os.sched_getaffinity(0))):
         return False
     import threading
 
