@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import go_binary, write_go_module
@@ -58,6 +59,19 @@ def launch(argv: list[str]) -> tuple[prestart.Prestarted | None, int]:
     prestart.prestart(argv)
     started = prestart.pending()
     return started, run(argv)
+
+
+def _record_file(argv: list[str]) -> Path:
+    """Where the prestart record of ``goship ARGV`` run here lives."""
+    return Path(prestart.record_path(argv[1:], os.getcwd(), prestart.cache_root()))
+
+
+def _read_record(argv: list[str]) -> dict[str, Any]:
+    return dict(marshal.loads(_record_file(argv).read_bytes()))
+
+
+def _write_record(argv: list[str], data: dict[str, Any]) -> None:
+    _record_file(argv).write_bytes(marshal.dumps(data))
 
 
 def test_record_written_then_started_and_taken(project: Path, go_runs: list[list[str]]) -> None:
@@ -120,9 +134,7 @@ def test_garbage_record_or_argv_starts_nothing_and_the_build_still_works(
     argv = ["build", "svc", "--no-such-flag"] if garbage is None else ["build", "svc"]
     if garbage is not None:
         launch(argv)
-        Path(prestart.record_path(argv[1:], os.getcwd(), prestart.cache_root())).write_bytes(
-            garbage
-        )
+        _record_file(argv).write_bytes(garbage)
         edit(project, 8084)
     prestart.prestart(argv)
     started = prestart.pending()
@@ -139,10 +151,9 @@ def test_handover_is_exact(project: Path, go_runs: list[list[str]]) -> None:
     never taken: the pipeline compiles itself and the stray process is killed."""
     argv = ["build", "svc"]
     launch(argv)
-    record = Path(prestart.record_path(argv[1:], os.getcwd(), prestart.cache_root()))
-    data = marshal.loads(record.read_bytes())
+    data = _read_record(argv)
     data["jobs"][0]["args"].insert(1, "-tags=stray")
-    record.write_bytes(marshal.dumps(data))
+    _write_record(argv, data)
     edit(project, 8085)
     prestart.prestart(argv)
     started = prestart.pending()
@@ -159,11 +170,10 @@ def test_go_binary_must_match(project: Path) -> None:
     """A record naming another `go` is not used (here: Python, which would fail the build)."""
     argv = ["build", "svc"]
     launch(argv)
-    record = Path(prestart.record_path(argv[1:], os.getcwd(), prestart.cache_root()))
-    data = marshal.loads(record.read_bytes())
+    data = _read_record(argv)
     data["go"] = sys.executable  # an executable, but not the go this process would run
     data["stamp"] = ""
-    record.write_bytes(marshal.dumps(data))
+    _write_record(argv, data)
     edit(project, 8086)
     prestart.prestart(argv)
     started = prestart.pending()
