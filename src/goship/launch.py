@@ -6,7 +6,8 @@ millisecond between the interpreter starting and ``go build`` starting counts. T
 imports only the standard library and runs, in order:
 
 1. :func:`goship.server.client.try_server`: hand the command to a running goship build server
-   (``GOSHIP_SERVER``), which has everything imported already; its exit code is ours.
+   (``GOSHIP_SERVER``), which has everything imported already; its exit code is ours. The
+   client (sockets, struct: ~2.5 ms) is imported only when that variable is set at all.
 2. :func:`goship.build.prestart.prestart`: start the previous build's ``go build`` for this
    exact command line before click, rich and the pipeline are imported; while it compiles,
    :func:`goship.build.yieldcpu.import_yielding` imports them at the lowest CPU priority.
@@ -23,14 +24,17 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 INTERRUPTED = 130  # goship.cli.run's code for Ctrl-C (not imported: it is not free)
+SERVER_ENV = "GOSHIP_SERVER"  # goship.server.protocol.ENABLE (a test keeps them equal)
 
 
 def main() -> None:
     """The ``goship`` command: ``bin/goship``, installed as the wheel's script, calls this."""
     argv = sys.argv[1:]
-    from goship.server.client import try_server
+    code = None
+    if os.environ.get(SERVER_ENV):
+        from goship.server.client import try_server
 
-    code = try_server(argv)
+        code = try_server(argv)
     if code is None:
         try:
             run = _import_cli(argv)

@@ -275,6 +275,25 @@ def test_peer_uid_and_code_key() -> None:
     assert len(p.code_key()) == 16
 
 
+def test_the_launcher_imports_the_client_only_when_the_server_is_asked_for() -> None:
+    """Without ``GOSHIP_SERVER`` every command skips the client's imports (sockets, struct)."""
+    from goship import launch
+
+    assert launch.SERVER_ENV == p.ENABLE
+
+    def imported(env: dict[str, str]) -> list[str]:
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "goship", "--version"],
+            capture_output=True, text=True, timeout=60, check=True, env=env,
+        )  # fmt: skip
+        return [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
+                if line.startswith("import time:")]  # fmt: skip
+
+    env = {k: v for k, v in os.environ.items() if k != p.ENABLE}
+    assert "goship.server.client" not in imported(env)
+    assert "goship.server.client" in imported({**env, p.ENABLE: "0"})
+
+
 def test_not_served_commands_and_switches(monkeypatch: pytest.MonkeyPatch) -> None:
     from goship.server.client import try_server
 
