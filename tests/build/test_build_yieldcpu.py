@@ -1,5 +1,5 @@
-"""The early compile's imports at the lowest CPU priority: in a helper thread only, and only
-on a machine with room (goship.build.yieldcpu)."""
+"""The early compile's imports at the lowest CPU priority (SCHED_IDLE, else nice 19): in a
+helper thread only, and only on a machine with room (goship.build.yieldcpu)."""
 
 from __future__ import annotations
 
@@ -42,25 +42,43 @@ def test_own_runnable_threads_are_counted_from_proc() -> None:
 
 
 def _probe_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    """A module that records, when imported, the thread and the nice value it ran at."""
+    """A module that records, when imported, the thread and the scheduling policy it ran at."""
     (tmp_path / f"{name}.py").write_text(
         "import os, threading\n"
         "THREAD = threading.current_thread().name\n"
-        "NICE = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())\n"
+        "POLICY = os.sched_getscheduler(threading.get_native_id())\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
 
 
-def test_imports_run_at_nice_19_in_a_helper_and_the_caller_keeps_its_priority(
+def test_imports_run_at_sched_idle_in_a_helper_and_the_caller_keeps_its_priority(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _probe_module(tmp_path, monkeypatch, "goship_probe_low")
     monkeypatch.setattr(yieldcpu, "has_spare_cpu", lambda *a: True)
-    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    me = threading.get_native_id()
+    mine = (os.sched_getscheduler(me), os.getpriority(os.PRIO_PROCESS, me))
     assert yieldcpu.import_yielding([os.getpid()], ("goship_probe_low",)) is True
     probe = sys.modules.pop("goship_probe_low")
-    assert probe.THREAD == "goship-imports" and probe.NICE == yieldcpu.NICE
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
+    assert probe.THREAD == "goship-imports" and probe.POLICY == os.SCHED_IDLE
+    assert (os.sched_getscheduler(me), os.getpriority(os.PRIO_PROCESS, me)) == mine
+
+
+def test_nice_19_where_sched_idle_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "sched_setscheduler", refuse)
+    seen: list[tuple[str, int]] = []
+
+    def helper() -> None:
+        what = yieldcpu.lower_this_thread()
+        seen.append((what, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+
+    thread = threading.Thread(target=helper)
+    thread.start()
+    thread.join()
+    assert seen == [("nice", yieldcpu.NICE)]
 
 
 def test_nothing_is_imported_without_jobs_or_on_a_busy_machine(
