@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from goship.image.pgzip import COMPRESSOR, MEMBER_SIZE, Gunzip, GzipTee, gzip_member
+from goship.image.pgzip import COMPRESSOR, MEMBER_SIZE, Gunzip, GzipTee, gzip_member, warm_up
 
 
 def members(blob: bytes) -> list[bytes]:
@@ -113,6 +113,7 @@ class _FailingSink:
 def test_a_failing_sink_fails_the_stream_and_stops_the_threads(data: bytes, workers: int) -> None:
     import threading
 
+    warm_up()  # the shared threads stay; a stream must leave none of its own
     before = threading.active_count()
     tee = GzipTee(_FailingSink(ok=1), 1, workers=workers)
     with pytest.raises(OSError, match="No space left"):
@@ -139,3 +140,28 @@ def test_write_from_reads_into_members_at_any_offset(data: bytes) -> None:
         tee.finish()
         assert tee.diff.hexdigest() == hashlib.sha256(data).hexdigest()
         assert sink.getvalue() == _compress(data, 2)
+
+
+def test_warm_up_starts_every_shared_thread_once() -> None:
+    import threading
+
+    from goship.image import pgzip
+
+    warm_up()
+    names = sorted(t.name for t in threading.enumerate() if t.name.startswith("gzip"))
+    deflaters = [n for n in names if n.startswith("gzip_")]
+    assert len(deflaters) == pgzip._threads().size
+    assert {"gzip-hash_0", "gzip-digest_0", "gzip-write_0"} <= set(names)
+    warm_up()
+    assert sorted(t.name for t in threading.enumerate() if t.name.startswith("gzip")) == names
+
+
+def test_streams_sharing_the_threads_keep_their_own_order(data: bytes) -> None:
+    """Several layers at once (one per platform) interleave on the shared threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    inputs = [data, data[::-1], data[: MEMBER_SIZE + 7], bytes(reversed(data[: MEMBER_SIZE * 2]))]
+    expected = [_compress(d, 1) for d in inputs]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda d: _compress(d, 2, write_size=65_537), inputs))
+    assert got == expected

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import zlib
 from collections import deque
 from collections.abc import Callable
@@ -25,6 +26,9 @@ from typing import Protocol
 
 MEMBER_SIZE = 1 << 20
 MAX_WORKERS = 4  # more threads buy little for one layer and cost 2 MiB of memory each
+# pieces a stream may have queued (8 MiB): the caller reads ahead of the hash and write
+# threads, which the deflaters crowd out on few cores, so the deflaters never wait for input
+IN_FLIGHT = 8
 
 
 def _isal_level(level: int) -> int:
@@ -75,15 +79,72 @@ class Readable(Protocol):
     def readinto(self, buffer: bytearray | memoryview, /) -> int | None: ...
 
 
+class _Threads:
+    """The threads every :class:`GzipTee` of the process shares: the deflaters, and one
+    thread each for the diff_id hashes, the file digests and the sink writes (one thread, so
+    each stream's updates stay in order). They are started once and kept: a thread started
+    in the middle of a layer waits for a CPU that the deflaters hold (~2 ms each on 2 cores),
+    and a process builds several layers, or many builds (the build server)."""
+
+    def __init__(self, deflaters: int) -> None:
+        self.size = deflaters
+        self.deflate = ThreadPoolExecutor(deflaters, thread_name_prefix="gzip")
+        self.hash = ThreadPoolExecutor(1, thread_name_prefix="gzip-hash")
+        self.digest = ThreadPoolExecutor(1, thread_name_prefix="gzip-digest")
+        self.write = ThreadPoolExecutor(1, thread_name_prefix="gzip-write")
+
+
+_THREADS: list[_Threads] = []
+_THREADS_LOCK = threading.Lock()
+
+
+def _threads() -> _Threads:
+    with _THREADS_LOCK:
+        if not _THREADS:
+            _THREADS.append(_Threads(max(1, min(os.cpu_count() or 1, MAX_WORKERS))))
+        return _THREADS[0]
+
+
+def _forget_threads() -> None:  # a forked child has none of its parent's threads
+    _THREADS.clear()
+
+
+os.register_at_fork(after_in_child=_forget_threads)
+
+
+def meet_none() -> None:
+    """Nothing: submitted to start a pool's thread."""
+
+
+def warm_up(timeout: float = 5.0) -> None:
+    """Start the shared threads now, e.g. while ``go build`` compiles the binary whose layer
+    comes next. Call it from a thread of normal priority: threads inherit their creator's
+    nice value (see :mod:`goship.build.yieldcpu`)."""
+    threads = _threads()
+    # a pool adds a thread per submit while none is idle: hold each until all have started
+    barrier = threading.Barrier(threads.size)
+
+    def meet() -> None:
+        try:  # noqa: SIM105
+            barrier.wait(timeout)
+        except threading.BrokenBarrierError:  # pragma: no cover - a starved machine
+            pass
+
+    started = [threads.deflate.submit(meet) for _ in range(threads.size)]
+    started += [pool.submit(meet_none) for pool in (threads.hash, threads.digest, threads.write)]
+    for future in started:
+        future.result()
+
+
 class GzipTee:
     """Receives the tar stream: hashes/counts it (diff_id) and gzips it into ``sink``, one
-    member per :data:`MEMBER_SIZE` bytes, compressed by up to ``workers`` threads.
+    member per :data:`MEMBER_SIZE` bytes, at most ``workers`` of them compressed at once.
 
     With more than one worker nothing but slicing happens on the caller's thread: the diff_id
     hash, the deflaters and the ``sink`` writes (a :class:`~goship.image.blobs.BlobWriter`
-    hashes the compressed bytes too) each run in their own threads, in stream order. hashlib,
-    zlib/ISA-L and file writes release the GIL, so on a warm rebuild the binary layer costs
-    about the CPU time of its compression divided by the cores.
+    hashes the compressed bytes too) run in the shared threads (:func:`warm_up`), in stream
+    order. hashlib, zlib/ISA-L and file writes release the GIL, so on a warm rebuild the
+    binary layer costs about the CPU time of its compression divided by the cores.
     """
 
     def __init__(self, sink: Writable, level: int, workers: int | None = None) -> None:
@@ -94,11 +155,8 @@ class GzipTee:
         self._buf = bytearray()
         n = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
         self._workers = max(1, n)
-        self._pool: ThreadPoolExecutor | None = None
-        # one thread each, so their work stays in stream order
-        self._writer: ThreadPoolExecutor | None = None
-        self._hasher: ThreadPoolExecutor | None = None
-        self._digester: ThreadPoolExecutor | None = None
+        self._in_flight = max(IN_FLIGHT, self._workers + 1)
+        self._threads: _Threads | None = None
         self._pending: deque[tuple[Future[bytes], Future[None]]] = deque()
         self._hashed: deque[Future[None]] = deque()
         self._digests: deque[Future[None]] = deque()
@@ -149,14 +207,17 @@ class GzipTee:
         while self._digests:
             self._digests.popleft().result()
 
+    def _shared(self) -> _Threads:
+        if self._threads is None:
+            self._threads = _threads()
+        return self._threads
+
     def _digest(self, digest: Hasher, data: memoryview) -> None:
         if self._workers == 1:
             digest.update(data)
             return
-        if self._digester is None:
-            self._digester = ThreadPoolExecutor(1, thread_name_prefix="gzip-digest")
-        self._digests.append(self._digester.submit(digest.update, data))
-        while len(self._digests) > self._workers + 1:  # bounded memory
+        self._digests.append(self._shared().digest.submit(digest.update, data))
+        while len(self._digests) > self._in_flight:  # bounded memory
             self._digests.popleft().result()
 
     def _write_member(self, compressed: Future[bytes]) -> None:
@@ -167,17 +228,13 @@ class GzipTee:
             self.diff.update(piece)
             self._sink.write(gzip_member(piece, self._level))
             return
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="gzip")
-            self._hasher = ThreadPoolExecutor(1, thread_name_prefix="gzip-hash")
-            self._writer = ThreadPoolExecutor(1, thread_name_prefix="gzip-write")
-        assert self._hasher is not None and self._writer is not None
-        self._hashed.append(self._hasher.submit(self.diff.update, piece))
-        member = self._pool.submit(gzip_member, piece, self._level)
-        self._pending.append((member, self._writer.submit(self._write_member, member)))
-        while len(self._pending) > self._workers + 1:  # bounded memory
+        threads = self._shared()
+        self._hashed.append(threads.hash.submit(self.diff.update, piece))
+        member = threads.deflate.submit(gzip_member, piece, self._level)
+        self._pending.append((member, threads.write.submit(self._write_member, member)))
+        while len(self._pending) > self._in_flight:  # bounded memory
             self._pending.popleft()[1].result()
-        while len(self._hashed) > self._workers + 1:
+        while len(self._hashed) > self._in_flight:
             self._hashed.popleft().result()
 
     def finish(self) -> None:
@@ -195,15 +252,19 @@ class GzipTee:
             self.close()
 
     def close(self) -> None:
-        """Stop the threads; work not yet started is dropped (after an error)."""
+        """Drop the work not yet started (after an error) and wait for the rest: no thread
+        touches this stream or its sink afterwards."""
         for member, written in self._pending:
             written.cancel()
             member.cancel()
+        waits: list[Future[bytes] | Future[None]] = []
+        for member, written in self._pending:
+            waits += [written, member]
+        waits += [*self._hashed, *self._digests]  # queued hash updates finish, in order
+        for future in waits:
+            if not future.cancelled():
+                future.exception()  # waits; the error, if any, was raised or is moot
         self._pending.clear()
-        for pool in (self._writer, self._pool, self._hasher, self._digester):
-            if pool is not None:
-                pool.shutdown(wait=True)  # queued hash updates finish, in order
-        self._writer = self._pool = self._hasher = self._digester = None
         self._hashed.clear()
         self._digests.clear()
 
