@@ -31,11 +31,19 @@ from goship.gobuild.bincache import BinaryCache
 from goship.gobuild.compile import Binary, CompileRequest, compile_all, go_jobs
 from goship.gobuild.request import make_request, resolve_version
 from goship.gobuild.vcs import GitInfo, git_info, source_date_epoch
-from goship.image.assemble import ServiceImageSpec, build_service_image, summary_json
+from goship.image.assemble import (
+    LowerLayers,
+    ServiceImageSpec,
+    build_service_image,
+    lower_layers,
+    summary_json,
+)
 from goship.image.blobs import BlobStore
 from goship.image.config import RuntimeConfig
 from goship.image.index import build_index
 from goship.image.model import ANN_BASE_DIGEST, ANN_BASE_NAME, Artifact, Image
+from goship.image.pgzip import warm_up as warm_up_gzip
+from goship.image.platform import Platform
 from goship.project.facts import ProjectFacts
 
 if TYPE_CHECKING:
@@ -92,9 +100,11 @@ def _image_for(
     base: LoadedBase | None,
     store: BlobStore,
     epoch: int,
+    lower: LowerLayers,
 ) -> tuple[Image, Binary]:
-    """The platform's image, and ``binary`` with its sha256 known (a new cacheable binary is
-    hashed while its layer is written, see :class:`goship.image.tarlayer.Entry`)."""
+    """The platform's image on ``lower``, and ``binary`` with its sha256 known (a new
+    cacheable binary is hashed while its layer is written, see
+    :class:`goship.image.tarlayer.Entry`)."""
     base_image = base.for_platform(binary.platform) if base else None
     if binary.interpreter is not None:
         if base_image is None:  # pragma: no cover - compile refuses this already
@@ -129,12 +139,12 @@ def _image_for(
         created_by=f"goship build {facts.service.main or facts.module}",
     )
     if not binary.cache_key:  # not reproducible from its key (cgo): keyed by its content
-        return build_service_image(spec, store, epoch=epoch), binary
+        return build_service_image(spec, store, epoch=epoch, lower=lower), binary
     hashed: list[str] = []
     spec = replace(
         spec, binary_identity=f"go-binary:{binary.cache_key}", binary_hashed=hashed.append
     )
-    image = build_service_image(spec, store, epoch=epoch)
+    image = build_service_image(spec, store, epoch=epoch, lower=lower)
     if hashed or not binary.known_sha256:
         # seen while the layer was written, else (a cached layer, its hash not recorded) read
         # now, while the binary still exists; the binary cache remembers it for next time
@@ -146,19 +156,20 @@ def _image_for(
 
 def _assemble(
     binaries: list[Binary],
-    plan: ImagePlan,
+    prepared: _Prepared,
     facts: ProjectFacts,
     base: LoadedBase | None,
     store: BlobStore,
-    epoch: int,
     progress: BuildProgress,
 ) -> tuple[Artifact, list[Binary]]:
     """The image (an index for several platforms) and the binaries with their sha256."""
+    plan, epoch = prepared.plan, prepared.epoch
 
     def one(binary: Binary) -> tuple[Image, Binary]:
         key = f"layers {binary.platform}"
         with progress.step(key, f"layers {binary.platform}"):
-            return _image_for(binary, plan, facts, base, store, epoch)
+            lower = prepared.lower[binary.platform]
+            return _image_for(binary, plan, facts, base, store, epoch, lower)
 
     if len(binaries) == 1:
         image, binary = one(binaries[0])
@@ -232,15 +243,70 @@ class _Context:
         return replace(req, cache_dir=self.store.root.parent / "bin")
 
 
+@dataclass
+class _Prepared:
+    """What the image needs besides the binaries, made while they compile."""
+
+    plan: ImagePlan
+    epoch: int
+    lower: dict[Platform, LowerLayers]
+
+
+def _prepare(
+    ctx: _Context, facts: ProjectFacts, req: CompileRequest, base: LoadedBase | None
+) -> _Prepared:
+    """The image plan and, per platform, the layers under the binary's: run in a helper
+    while the main thread waits for ``go build``."""
+    git = ctx.git(facts.root)
+    epoch = source_date_epoch(git)
+    plan = plan_image(
+        facts,
+        ctx.options,
+        name=req.name,
+        git=git,
+        epoch=epoch,
+        version=resolve_version(ctx.options, git),
+    )
+
+    def lower(platform: Platform) -> LowerLayers:
+        return lower_layers(
+            ctx.store,
+            epoch=epoch,
+            project_root=Path(facts.root),
+            files=plan.files,
+            writable_dirs=plan.writable_dirs,
+            ca_certificates=plan.ca_certificates,
+            zoneinfo=plan.zoneinfo,
+            zones=plan.zones,
+            base=base.for_platform(platform) if base else None,
+            level=GZIP_LEVEL,
+        )
+
+    platforms = list(req.platforms)
+    if base is None:  # one synthesized base for every platform
+        return _Prepared(plan, epoch, dict.fromkeys(platforms, lower(platforms[0])))
+    return _Prepared(plan, epoch, {p: lower(p) for p in platforms})
+
+
 def _inspect_and_compile(
-    ctx: _Context, root: Path, progress: BuildProgress, early: EarlyCompile | None
-) -> tuple[ProjectFacts, CompileRequest, list[Binary]]:
+    ctx: _Context,
+    root: Path,
+    progress: BuildProgress,
+    early: EarlyCompile | None,
+    base: LoadedBase | None,
+) -> tuple[ProjectFacts, CompileRequest, list[Binary], _Prepared]:
     """Analyse (or take cached facts), then compile; the previous build's ``go build`` may
-    already be running (see :mod:`goship.build.early`) and is used when it is the same."""
+    already be running (see :mod:`goship.build.early`) and is used when it is the same.
+    Meanwhile a helper prepares the rest of the image (:func:`_prepare`); a compile error is
+    raised before any of its errors."""
     with progress.step("inspect", f"inspect {root}"):
         facts = _facts(root, ctx.options, ctx.store)
     req = ctx.request(facts, "bin")
-    return facts, req, compile_all(req, on_event=progress.compile_event, early=early)
+    warm_up_gzip()  # for the binary layers, once the compile is done
+    with ThreadPoolExecutor(1, thread_name_prefix="prepare") as helper:
+        prepared = helper.submit(_prepare, ctx, facts, req, base)
+        binaries = compile_all(req, on_event=progress.compile_event, early=early)
+    return facts, req, binaries, prepared.result()
 
 
 def build(
@@ -284,23 +350,23 @@ def _build(
                 from goship.build.base import load_base  # only with --base
 
                 base = load_base(options.base, store, list(options.platforms))
-        facts, req, binaries = _inspect_and_compile(ctx, root, progress, early)
-        remember_early(root, flags, store.root.parent, go_jobs(req), early)
-        git = ctx.git(facts.root)
-        epoch = source_date_epoch(git)
-        plan = plan_image(
-            facts,
-            options,
-            name=req.name,
-            git=git,
-            epoch=epoch,
-            version=resolve_version(options, git),
-        )
-        for warning in plan.warnings:
-            progress.warn(warning)
-        artifact, binaries = _assemble(binaries, plan, facts, base, store, epoch, progress)
-        tags = image_tags(options, git, out)
-        published = publish(
-            artifact, store, out, tags=tags, name=req.name, epoch=epoch, progress=progress
-        )
+        facts, req, binaries, prepared = _inspect_and_compile(ctx, root, progress, early, base)
+        try:
+            plan = prepared.plan
+            for warning in plan.warnings:
+                progress.warn(warning)
+            artifact, binaries = _assemble(binaries, prepared, facts, base, store, progress)
+            tags = image_tags(options, ctx.git(facts.root), out)
+            published = publish(
+                artifact,
+                store,
+                out,
+                tags=tags,
+                name=req.name,
+                epoch=prepared.epoch,
+                progress=progress,
+            )
+        finally:  # the compile succeeded: the next build may start it early (after the
+            # output, which is what the user waits for)
+            remember_early(root, flags, store.root.parent, go_jobs(req), early)
     return BuildResult(artifact, tags, binaries, published, plan.warnings, req.name)

@@ -60,44 +60,87 @@ class ServiceImageSpec:
     created_by: str = "goship build"
 
 
-def _base_layers(
-    spec: ServiceImageSpec, store: BlobStore, epoch: int
-) -> tuple[list[Layer], list[Entry]]:
-    if spec.base is not None:
-        for layer in spec.base.image.layers:
-            store.copy_from(spec.base.store, layer.digest)
-        return list(spec.base.image.layers), []
-    layer = build_base_layer(
-        store,
-        epoch=epoch,
-        ca_certificates=spec.ca_certificates,
-        zoneinfo=spec.zoneinfo,
-        zones=spec.zones,
-        level=spec.level,
-    )
-    return [layer], base_dirs(zoneinfo=spec.zoneinfo)
+@dataclass(frozen=True)
+class LowerLayers:
+    """The layers under the binary's (base, then runtime files) and the directories they
+    hold. None of it depends on the binary, so a build makes them while that compiles."""
+
+    layers: tuple[Layer, ...]
+    dirs: Mapping[str, Entry]
 
 
-def build_service_image(spec: ServiceImageSpec, store: BlobStore, *, epoch: int) -> Image:
-    """Build every layer (reusing cached ones), the config and the manifest for one platform."""
-    binary_path = normalize_path(spec.binary_path)
-    layers, lower = _base_layers(spec, store, epoch)
-    files = runtime_entries(spec.files, spec.project_root) + writable_dir_entries(
-        spec.writable_dirs
-    )
-    if files:
+def lower_layers(
+    store: BlobStore,
+    *,
+    epoch: int,
+    project_root: Path,
+    files: Sequence[FileSpec] = (),
+    writable_dirs: Sequence[str] = (),
+    ca_certificates: bool = False,
+    zoneinfo: bool = False,
+    zones: Collection[str] | None = None,
+    base: BaseImage | None = None,
+    level: int = DEFAULT_LEVEL,
+) -> LowerLayers:
+    """Build (or take from the layer cache) the base layer, or copy a given base's, and the
+    runtime-files layer when there are files or writable dirs."""
+    if base is not None:
+        for layer in base.image.layers:
+            store.copy_from(base.store, layer.digest)
+        layers, lower = list(base.image.layers), []
+    else:
+        layers = [
+            build_base_layer(
+                store,
+                epoch=epoch,
+                ca_certificates=ca_certificates,
+                zoneinfo=zoneinfo,
+                zones=zones,
+                level=level,
+            )
+        ]
+        lower = base_dirs(zoneinfo=zoneinfo)
+    entries = runtime_entries(files, project_root) + writable_dir_entries(writable_dirs)
+    if entries:
         layers.append(
             build_layer(
-                files,
+                entries,
                 store,
                 epoch=epoch,
                 lower_dirs=dir_map(lower),
-                level=spec.level,
+                level=level,
                 created_by="goship files",
-                comment="runtime files: "
-                + ", ".join([f.dst for f in spec.files] + list(spec.writable_dirs)),
+                comment="runtime files: " + ", ".join([f.dst for f in files] + list(writable_dirs)),
             )
         )
+    return LowerLayers(tuple(layers), dir_map(lower, entries))
+
+
+def spec_lower_layers(spec: ServiceImageSpec, store: BlobStore, *, epoch: int) -> LowerLayers:
+    """:func:`lower_layers` for ``spec``'s image."""
+    return lower_layers(
+        store,
+        epoch=epoch,
+        project_root=spec.project_root,
+        files=spec.files,
+        writable_dirs=spec.writable_dirs,
+        ca_certificates=spec.ca_certificates,
+        zoneinfo=spec.zoneinfo,
+        zones=spec.zones,
+        base=spec.base,
+        level=spec.level,
+    )
+
+
+def build_service_image(
+    spec: ServiceImageSpec, store: BlobStore, *, epoch: int, lower: LowerLayers | None = None
+) -> Image:
+    """Build every layer (reusing cached ones), the config and the manifest for one platform;
+    ``lower`` when :func:`lower_layers` made the layers under the binary's already."""
+    binary_path = normalize_path(spec.binary_path)
+    if lower is None:
+        lower = spec_lower_layers(spec, store, epoch=epoch)
+    layers = list(lower.layers)
     binary = Entry.from_disk(
         binary_path,
         spec.binary,
@@ -111,7 +154,7 @@ def build_service_image(spec: ServiceImageSpec, store: BlobStore, *, epoch: int)
             [binary],
             store,
             epoch=epoch,
-            lower_dirs=dir_map(lower, files),
+            lower_dirs=lower.dirs,
             level=spec.level,
             created_by=spec.created_by,
             comment=f"go build output at {binary_path}",
