@@ -56,6 +56,22 @@ def test_non_compiling_code(goship: GoshipRunner, tmp_path: Path) -> None:
     assert _leftovers(out) == []
 
 
+def test_a_compile_error_comes_before_an_image_error(goship: GoshipRunner, tmp_path: Path) -> None:
+    """The image plan and its lower layers are made while go build runs; when both fail, the
+    error shown is the compile's (what the user fixes first)."""
+    project = write_go_module(tmp_path / "svc", {"main.go": BROKEN}, module="example.com/svc")
+    (project / "conf.yaml").symlink_to(project / "missing.yaml")
+    out = tmp_path / "out"
+    out.mkdir()
+    args = ("build", str(project), "--file", "conf.yaml:/etc/svc/conf.yaml")
+    run = goship(*args, "--output", str(out / "layout"))
+    _assert_error(run, 2, "does not compile", "main.go:4:")
+    (project / "main.go").write_text(HELLO)
+    run = goship(*args, "--output", str(out / "layout"))
+    _assert_error(run, 2, "conf.yaml is a dangling symlink")
+    assert _leftovers(out) == []
+
+
 def test_unwritable_output(goship: GoshipRunner, tmp_path: Path) -> None:
     project = write_go_module(tmp_path / "svc", {"main.go": HELLO}, module="example.com/svc")
     blocker = tmp_path / "a-file"

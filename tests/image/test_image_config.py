@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from goship.errors import BadInputError
-from goship.image.assemble import ServiceImageSpec, build_service_image, summary_json
+from goship.image.assemble import (
+    ServiceImageSpec,
+    build_service_image,
+    spec_lower_layers,
+    summary_json,
+)
 from goship.image.blobs import BlobStore
 from goship.image.config import RuntimeConfig, build_config, port_key, rfc3339
 from goship.image.files import FileSpec
@@ -114,6 +119,26 @@ def test_runtime_files_layer_sits_between_base_and_binary(tmp_path: Path, store:
     assert [la.created_by for la in img.layers] == ["goship base", "goship files", "goship build"]
     assert img.layers[1].files == ("/app/templates/index.tmpl",)
     assert img.layers[2].files == ("/app/server",)
+
+
+def test_lower_layers_made_ahead_give_the_same_image(tmp_path: Path) -> None:
+    """A build makes the layers under the binary's while it compiles (lower_layers): the
+    image is the one made in one call, for the synthesized base with files and writable dirs."""
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "app.css").write_text("body{}")
+    spec = _spec(
+        tmp_path,
+        files=[FileSpec("static", "/app/static")],
+        writable_dirs=["/app/data"],
+        ca_certificates=True,
+    )
+    whole = build_service_image(spec, BlobStore(tmp_path / "a"), epoch=EPOCH)
+    store = BlobStore(tmp_path / "b")
+    lower = spec_lower_layers(spec, store, epoch=EPOCH)
+    assert [la.created_by for la in lower.layers] == ["goship base", "goship files"]
+    assert "/app/data" in lower.dirs and "/app/static" in lower.dirs
+    ahead = build_service_image(spec, store, epoch=EPOCH, lower=lower)
+    assert ahead.digest == whole.digest
 
 
 def test_image_digest_is_reproducible_and_binary_only_changes_last_layer(tmp_path: Path) -> None:
