@@ -31,6 +31,7 @@ BUILD_MODULES = (
     "goship.commands.build",
     "goship.build.pipeline",
     "goship.project.analyze",
+    "goship.gobuild.elfcheck",  # imported by the compile step once go build is done
 )
 
 
