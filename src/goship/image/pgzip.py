@@ -25,7 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
 MEMBER_SIZE = 1 << 20
-MAX_WORKERS = 4  # more threads buy little for one layer and cost 2 MiB of memory each
+MAX_WORKERS = 4  # deflate threads (shared by the process): more buy little for a layer
 # pieces a stream may have queued (8 MiB): the caller reads ahead of the hash and write
 # threads, which the deflaters crowd out on few cores, so the deflaters never wait for input
 IN_FLIGHT = 8
@@ -112,14 +112,14 @@ def _forget_threads() -> None:  # a forked child has none of its parent's thread
 os.register_at_fork(after_in_child=_forget_threads)
 
 
-def meet_none() -> None:
-    """Nothing: submitted to start a pool's thread."""
+def _nothing() -> None:
+    """Submitted to start a single-thread pool's thread."""
 
 
 def warm_up(timeout: float = 5.0) -> None:
     """Start the shared threads now, e.g. while ``go build`` compiles the binary whose layer
     comes next. Call it from a thread of normal priority: threads inherit their creator's
-    nice value (see :mod:`goship.build.yieldcpu`)."""
+    scheduling policy and nice value (see :mod:`goship.build.yieldcpu`)."""
     threads = _threads()
     # a pool adds a thread per submit while none is idle: hold each until all have started
     barrier = threading.Barrier(threads.size)
@@ -131,14 +131,15 @@ def warm_up(timeout: float = 5.0) -> None:
             pass
 
     started = [threads.deflate.submit(meet) for _ in range(threads.size)]
-    started += [pool.submit(meet_none) for pool in (threads.hash, threads.digest, threads.write)]
+    started += [pool.submit(_nothing) for pool in (threads.hash, threads.digest, threads.write)]
     for future in started:
         future.result()
 
 
 class GzipTee:
     """Receives the tar stream: hashes/counts it (diff_id) and gzips it into ``sink``, one
-    member per :data:`MEMBER_SIZE` bytes, at most ``workers`` of them compressed at once.
+    member per :data:`MEMBER_SIZE` bytes. With ``workers`` 1 everything happens in the
+    caller's thread (the bytes are the same either way).
 
     With more than one worker nothing but slicing happens on the caller's thread: the diff_id
     hash, the deflaters and the ``sink`` writes (a :class:`~goship.image.blobs.BlobWriter`
