@@ -12,7 +12,7 @@ from goship.errors import BadInputError
 from goship.image.assemble import (
     ServiceImageSpec,
     build_service_image,
-    spec_lower_layers,
+    lower_layers,
     summary_json,
 )
 from goship.image.blobs import BlobStore
@@ -134,7 +134,7 @@ def test_lower_layers_made_ahead_give_the_same_image(tmp_path: Path) -> None:
     )
     whole = build_service_image(spec, BlobStore(tmp_path / "a"), epoch=EPOCH)
     store = BlobStore(tmp_path / "b")
-    lower = spec_lower_layers(spec, store, epoch=EPOCH)
+    lower = lower_layers(spec, store, epoch=EPOCH)
     assert [la.created_by for la in lower.layers] == ["goship base", "goship files"]
     assert "/app/data" in lower.dirs and "/app/static" in lower.dirs
     ahead = build_service_image(spec, store, epoch=EPOCH, lower=lower)

@@ -28,7 +28,7 @@ from goship.build.tags import resolve_tags
 from goship.config import BuildOptions, resolve_options
 from goship.errors import BadInputError, ProjectError
 from goship.gobuild.bincache import BinaryCache
-from goship.gobuild.compile import Binary, CompileRequest, compile_all, go_jobs
+from goship.gobuild.compile import Binary, CompileRequest, compile_all, go_jobs, output_path
 from goship.gobuild.request import make_request, resolve_version
 from goship.gobuild.vcs import GitInfo, git_info, source_date_epoch
 from goship.image.assemble import (
@@ -93,25 +93,16 @@ class BuildResult:
         }
 
 
-def _image_for(
-    binary: Binary,
+def _image_spec(
+    platform: Platform,
+    binary_path: Path,
     plan: ImagePlan,
     facts: ProjectFacts,
     base: LoadedBase | None,
-    store: BlobStore,
-    epoch: int,
-    lower: LowerLayers,
-) -> tuple[Image, Binary]:
-    """The platform's image on ``lower``, and ``binary`` with its sha256 known (a new
-    cacheable binary is hashed while its layer is written, see
-    :class:`goship.image.tarlayer.Entry`)."""
-    base_image = base.for_platform(binary.platform) if base else None
-    if binary.interpreter is not None:
-        if base_image is None:  # pragma: no cover - compile refuses this already
-            raise ProjectError(f"the {binary.platform} binary is dynamically linked")
-        from goship.build.base import check_interpreter
-
-        check_interpreter(base_image, binary.interpreter, binary.platform)
+) -> ServiceImageSpec:
+    """The platform's image as planned, for the binary that ``go build`` leaves at
+    ``binary_path``; its hash is filled in once it is built (:func:`_image_for`)."""
+    base_image = base.for_platform(platform) if base else None
     runtime: RuntimeConfig = plan.runtime
     if base_image is not None:
         labels = {
@@ -120,11 +111,9 @@ def _image_for(
             **plan.runtime.labels,
         }
         runtime = replace(plan.runtime, labels=labels)
-    spec = ServiceImageSpec(
-        platform=binary.platform,
-        binary=binary.path,
-        # keyed by its cache key when it has one (below), else by its content
-        binary_sha256=(binary.known_sha256 or None) if binary.cache_key else binary.sha256,
+    return ServiceImageSpec(
+        platform=platform,
+        binary=binary_path,
         project_root=Path(facts.root),
         binary_path=plan.binary_path,
         files=plan.files,
@@ -137,6 +126,26 @@ def _image_for(
         base=base_image,
         level=GZIP_LEVEL,
         created_by=f"goship build {facts.service.main or facts.module}",
+    )
+
+
+def _image_for(
+    binary: Binary, spec: ServiceImageSpec, lower: LowerLayers, store: BlobStore, epoch: int
+) -> tuple[Image, Binary]:
+    """The platform's image from ``spec`` on ``lower``, and ``binary`` with its sha256 known
+    (a new cacheable binary is hashed while its layer is written, see
+    :class:`goship.image.tarlayer.Entry`)."""
+    if binary.interpreter is not None:
+        if spec.base is None:  # pragma: no cover - compile refuses this already
+            raise ProjectError(f"the {binary.platform} binary is dynamically linked")
+        from goship.build.base import check_interpreter
+
+        check_interpreter(spec.base, binary.interpreter, binary.platform)
+    spec = replace(
+        spec,
+        binary=binary.path,
+        # keyed by its cache key when it has one (below), else by its content
+        binary_sha256=(binary.known_sha256 or None) if binary.cache_key else binary.sha256,
     )
     if not binary.cache_key:  # not reproducible from its key (cgo): keyed by its content
         return build_service_image(spec, store, epoch=epoch, lower=lower), binary
@@ -155,21 +164,15 @@ def _image_for(
 
 
 def _assemble(
-    binaries: list[Binary],
-    prepared: _Prepared,
-    facts: ProjectFacts,
-    base: LoadedBase | None,
-    store: BlobStore,
-    progress: BuildProgress,
+    binaries: list[Binary], prepared: _Prepared, store: BlobStore, progress: BuildProgress
 ) -> tuple[Artifact, list[Binary]]:
     """The image (an index for several platforms) and the binaries with their sha256."""
-    plan, epoch = prepared.plan, prepared.epoch
 
     def one(binary: Binary) -> tuple[Image, Binary]:
         key = f"layers {binary.platform}"
         with progress.step(key, f"layers {binary.platform}"):
-            lower = prepared.lower[binary.platform]
-            return _image_for(binary, plan, facts, base, store, epoch, lower)
+            spec, lower = prepared.images[binary.platform]
+            return _image_for(binary, spec, lower, store, prepared.epoch)
 
     if len(binaries) == 1:
         image, binary = one(binaries[0])
@@ -178,7 +181,8 @@ def _assemble(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="layers") as pool:
         done = list(pool.map(one, binaries))
     images = [image for image, _ in done]
-    return build_index(images, store, annotations=plan.annotations), [b for _, b in done]
+    annotations = prepared.plan.annotations
+    return build_index(images, store, annotations=annotations), [b for _, b in done]
 
 
 def image_tags(options: BuildOptions, git: GitInfo, out: OutputRequest) -> list[str]:
@@ -245,18 +249,18 @@ class _Context:
 
 @dataclass
 class _Prepared:
-    """What the image needs besides the binaries, made while they compile."""
+    """What the image needs besides the binaries, made while they compile: the plan and,
+    per platform, the image spec and the layers under the binary's."""
 
     plan: ImagePlan
     epoch: int
-    lower: dict[Platform, LowerLayers]
+    images: dict[Platform, tuple[ServiceImageSpec, LowerLayers]]
 
 
 def _prepare(
     ctx: _Context, facts: ProjectFacts, req: CompileRequest, base: LoadedBase | None
 ) -> _Prepared:
-    """The image plan and, per platform, the layers under the binary's: run in a helper
-    while the main thread waits for ``go build``."""
+    """:class:`_Prepared`, made in a helper while the main thread waits for ``go build``."""
     git = ctx.git(facts.root)
     epoch = source_date_epoch(git)
     plan = plan_image(
@@ -267,25 +271,15 @@ def _prepare(
         epoch=epoch,
         version=resolve_version(ctx.options, git),
     )
-
-    def lower(platform: Platform) -> LowerLayers:
-        return lower_layers(
-            ctx.store,
-            epoch=epoch,
-            project_root=Path(facts.root),
-            files=plan.files,
-            writable_dirs=plan.writable_dirs,
-            ca_certificates=plan.ca_certificates,
-            zoneinfo=plan.zoneinfo,
-            zones=plan.zones,
-            base=base.for_platform(platform) if base else None,
-            level=GZIP_LEVEL,
-        )
-
-    platforms = list(req.platforms)
-    if base is None:  # one synthesized base for every platform
-        return _Prepared(plan, epoch, dict.fromkeys(platforms, lower(platforms[0])))
-    return _Prepared(plan, epoch, {p: lower(p) for p in platforms})
+    images: dict[Platform, tuple[ServiceImageSpec, LowerLayers]] = {}
+    shared: LowerLayers | None = None  # goship's base is the same for every platform
+    for platform in req.platforms:
+        spec = _image_spec(platform, output_path(req, platform), plan, facts, base)
+        lower = shared or lower_layers(spec, ctx.store, epoch=epoch)
+        if base is None:
+            shared = lower
+        images[platform] = (spec, lower)
+    return _Prepared(plan, epoch, images)
 
 
 def _inspect_and_compile(
@@ -355,7 +349,7 @@ def _build(
             plan = prepared.plan
             for warning in plan.warnings:
                 progress.warn(warning)
-            artifact, binaries = _assemble(binaries, prepared, facts, base, store, progress)
+            artifact, binaries = _assemble(binaries, prepared, store, progress)
             tags = image_tags(options, ctx.git(facts.root), out)
             published = publish(
                 artifact,

@@ -218,6 +218,11 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
+def output_path(req: CompileRequest, platform: Platform) -> Path:
+    """Where :func:`compile_one` leaves ``platform``'s binary."""
+    return req.out_dir / platform.slug / req.name
+
+
 def compile_one(
     req: CompileRequest,
     platform: Platform,
@@ -229,7 +234,8 @@ def compile_one(
     ``tree`` is the source digest for the binary cache (None: no cache); ``early`` may hold
     the very same ``go build`` already running."""
     started = time.monotonic()
-    out_dir = req.out_dir / platform.slug
+    out = output_path(req, platform)
+    out_dir = out.parent
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -237,7 +243,6 @@ def compile_one(
             f"cannot create the build directory {out_dir}: {exc.strerror}",
             "set GOSHIP_CACHE / TMPDIR to a writable directory",
         ) from exc
-    out = out_dir / req.name
     out.unlink(missing_ok=True)
     env = build_env(platform, req.cgo)
     cache = BinaryCache(req.cache_dir) if req.cache_dir and tree and not req.cgo.enabled else None

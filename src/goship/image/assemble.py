@@ -69,67 +69,41 @@ class LowerLayers:
     dirs: Mapping[str, Entry]
 
 
-def lower_layers(
-    store: BlobStore,
-    *,
-    epoch: int,
-    project_root: Path,
-    files: Sequence[FileSpec] = (),
-    writable_dirs: Sequence[str] = (),
-    ca_certificates: bool = False,
-    zoneinfo: bool = False,
-    zones: Collection[str] | None = None,
-    base: BaseImage | None = None,
-    level: int = DEFAULT_LEVEL,
-) -> LowerLayers:
+def lower_layers(spec: ServiceImageSpec, store: BlobStore, *, epoch: int) -> LowerLayers:
     """Build (or take from the layer cache) the base layer, or copy a given base's, and the
-    runtime-files layer when there are files or writable dirs."""
-    if base is not None:
-        for layer in base.image.layers:
-            store.copy_from(base.store, layer.digest)
-        layers, lower = list(base.image.layers), []
+    runtime-files layer when there are files or writable dirs. Reads none of ``spec``'s
+    binary fields: a build calls it before the binary exists."""
+    if spec.base is not None:
+        for layer in spec.base.image.layers:
+            store.copy_from(spec.base.store, layer.digest)
+        layers, lower = list(spec.base.image.layers), []
     else:
-        layers = [
-            build_base_layer(
-                store,
-                epoch=epoch,
-                ca_certificates=ca_certificates,
-                zoneinfo=zoneinfo,
-                zones=zones,
-                level=level,
-            )
-        ]
-        lower = base_dirs(zoneinfo=zoneinfo)
-    entries = runtime_entries(files, project_root) + writable_dir_entries(writable_dirs)
-    if entries:
+        base = build_base_layer(
+            store,
+            epoch=epoch,
+            ca_certificates=spec.ca_certificates,
+            zoneinfo=spec.zoneinfo,
+            zones=spec.zones,
+            level=spec.level,
+        )
+        layers, lower = [base], base_dirs(zoneinfo=spec.zoneinfo)
+    files = runtime_entries(spec.files, spec.project_root) + writable_dir_entries(
+        spec.writable_dirs
+    )
+    if files:
         layers.append(
             build_layer(
-                entries,
+                files,
                 store,
                 epoch=epoch,
                 lower_dirs=dir_map(lower),
-                level=level,
+                level=spec.level,
                 created_by="goship files",
-                comment="runtime files: " + ", ".join([f.dst for f in files] + list(writable_dirs)),
+                comment="runtime files: "
+                + ", ".join([f.dst for f in spec.files] + list(spec.writable_dirs)),
             )
         )
-    return LowerLayers(tuple(layers), dir_map(lower, entries))
-
-
-def spec_lower_layers(spec: ServiceImageSpec, store: BlobStore, *, epoch: int) -> LowerLayers:
-    """:func:`lower_layers` for ``spec``'s image."""
-    return lower_layers(
-        store,
-        epoch=epoch,
-        project_root=spec.project_root,
-        files=spec.files,
-        writable_dirs=spec.writable_dirs,
-        ca_certificates=spec.ca_certificates,
-        zoneinfo=spec.zoneinfo,
-        zones=spec.zones,
-        base=spec.base,
-        level=spec.level,
-    )
+    return LowerLayers(tuple(layers), dir_map(lower, files))
 
 
 def build_service_image(
@@ -139,7 +113,7 @@ def build_service_image(
     ``lower`` when :func:`lower_layers` made the layers under the binary's already."""
     binary_path = normalize_path(spec.binary_path)
     if lower is None:
-        lower = spec_lower_layers(spec, store, epoch=epoch)
+        lower = lower_layers(spec, store, epoch=epoch)
     layers = list(lower.layers)
     binary = Entry.from_disk(
         binary_path,
