@@ -260,7 +260,8 @@ class _Prepared:
 def _prepare(
     ctx: _Context, facts: ProjectFacts, req: CompileRequest, base: LoadedBase | None
 ) -> _Prepared:
-    """:class:`_Prepared`, made in a helper while the main thread waits for ``go build``."""
+    """:class:`_Prepared`, made in a helper while the main thread waits for ``go build``;
+    it starts the gzip threads for the binary layers too."""
     git = ctx.git(facts.root)
     epoch = source_date_epoch(git)
     plan = plan_image(
@@ -279,6 +280,7 @@ def _prepare(
         if base is None:
             shared = lower
         images[platform] = (spec, lower)
+    warm_up_gzip()  # for the binary layers (this thread has the main thread's priority)
     return _Prepared(plan, epoch, images)
 
 
@@ -296,7 +298,6 @@ def _inspect_and_compile(
     with progress.step("inspect", f"inspect {root}"):
         facts = _facts(root, ctx.options, ctx.store)
     req = ctx.request(facts, "bin")
-    warm_up_gzip()  # for the binary layers, once the compile is done
     with ThreadPoolExecutor(1, thread_name_prefix="prepare") as helper:
         prepared = helper.submit(_prepare, ctx, facts, req, base)
         binaries = compile_all(req, on_event=progress.compile_event, early=early)
