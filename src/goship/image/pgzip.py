@@ -26,9 +26,6 @@ from typing import Protocol
 
 MEMBER_SIZE = 1 << 20
 MAX_WORKERS = 4  # deflate threads (shared by the process): more buy little for a layer
-# pieces a stream may have queued (8 MiB): the caller reads ahead of the hash and write
-# threads, which the deflaters crowd out on few cores, so the deflaters never wait for input
-IN_FLIGHT = 8
 
 
 def _isal_level(level: int) -> int:
@@ -156,7 +153,6 @@ class GzipTee:
         self._buf = bytearray()
         n = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
         self._workers = max(1, n)
-        self._in_flight = max(IN_FLIGHT, self._workers + 1)
         self._threads: _Threads | None = None
         self._pending: deque[tuple[Future[bytes], Future[None]]] = deque()
         self._hashed: deque[Future[None]] = deque()
@@ -218,7 +214,7 @@ class GzipTee:
             digest.update(data)
             return
         self._digests.append(self._shared().digest.submit(digest.update, data))
-        while len(self._digests) > self._in_flight:  # bounded memory
+        while len(self._digests) > self._workers + 1:  # bounded memory
             self._digests.popleft().result()
 
     def _write_member(self, compressed: Future[bytes]) -> None:
@@ -233,9 +229,9 @@ class GzipTee:
         self._hashed.append(threads.hash.submit(self.diff.update, piece))
         member = threads.deflate.submit(gzip_member, piece, self._level)
         self._pending.append((member, threads.write.submit(self._write_member, member)))
-        while len(self._pending) > self._in_flight:  # bounded memory
+        while len(self._pending) > self._workers + 1:  # bounded memory
             self._pending.popleft()[1].result()
-        while len(self._hashed) > self._in_flight:
+        while len(self._hashed) > self._workers + 1:
             self._hashed.popleft().result()
 
     def finish(self) -> None:
