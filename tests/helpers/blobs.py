@@ -11,13 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from goship.image.model import OCI_CONFIG, OCI_LAYER_GZIP, OCI_LAYER_TAR, OCI_MANIFEST
 from helpers.env import require_tool
 
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
-OCI_LAYER_TAR = "application/vnd.oci.image.layer.v1.tar"
+__all__ = ["OCI_LAYER_GZIP", "OCI_LAYER_TAR", "default_config", "gz", "raw_layout", "zstd"]
 
 
 def zstd(data: bytes) -> bytes:
@@ -46,7 +43,7 @@ def raw_layout(
     *,
     manifest: bytes | None = None,
     index: bytes | None = None,
-    layer_media_type: str | Sequence[str] = OCI_LAYER,
+    layer_media_type: str | Sequence[str] = OCI_LAYER_GZIP,
     layer_digests: Sequence[str] | None = None,
 ) -> Path:
     """An OCI layout written byte by byte; layer blobs may be files (large bombs).

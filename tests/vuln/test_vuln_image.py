@@ -14,7 +14,7 @@ import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from helpers import DockerEngine, require_tool
-from helpers.blobs import OCI_LAYER, OCI_LAYER_TAR, raw_layout
+from helpers.blobs import OCI_LAYER_GZIP, OCI_LAYER_TAR, raw_layout
 from spdx_tools.spdx.parser.json.json_parser import parse_from_file
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 from vuln_support import Corpus
@@ -108,7 +108,7 @@ def _tar(entries: list[tuple[str, bytes | None]]) -> bytes:
 def _layout(root: Path, layers: list[bytes]) -> Path:
     """Layers alternate gzip (even) and uncompressed (odd), each with its media type."""
     blobs = [gzip.compress(layer) if i % 2 == 0 else layer for i, layer in enumerate(layers)]
-    media = [OCI_LAYER if i % 2 == 0 else OCI_LAYER_TAR for i in range(len(layers))]
+    media = [OCI_LAYER_GZIP if i % 2 == 0 else OCI_LAYER_TAR for i in range(len(layers))]
     return raw_layout(root, blobs, layer_media_type=media)
 
 
