@@ -122,3 +122,42 @@ def test_a_new_binary_is_read_once_and_its_hash_is_remembered(
     third = build(root, {}, OutputRequest(), store=store)
     assert third.digest == first.digest and third.to_json()["binaries"][0]["sha256"] == digest
     assert [p.read_text().strip() for p in bin_cache.rglob("*.sha256")] == [digest]
+
+
+def test_a_build_without_hash_binaries_never_hashes_the_binary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``goship build`` without ``--json`` needs no binary sha256: its layer is written without
+    hashing the file (no pass of its own, no hash while the layer is written), the image is
+    the same, and the JSON says null rather than a stale or made-up value."""
+    from goship.gobuild import compile as compile_module
+    from goship.image import tarlayer
+
+    go_binary()
+    monkeypatch.delenv("GOSHIP_NO_BUILD_CACHE", raising=False)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    root = write_go_module(tmp_path / "svc", {"main.go": SERVE}, module="example.com/svc")
+
+    def no_hash_pass(path: Path) -> str:
+        raise AssertionError(f"{path} was hashed")
+
+    observed: list[str] = []
+    real_write_tar = tarlayer.write_tar
+
+    def spy(plan: list[tarlayer.Entry], *args: object, **kwargs: object) -> None:
+        observed.extend(e.path for e in plan if e.hashed is not None)
+        real_write_tar(plan, *args, **kwargs)
+
+    monkeypatch.setattr(compile_module, "file_sha256", no_hash_pass)
+    monkeypatch.setattr(tarlayer, "write_tar", spy)
+    quiet = build(
+        root, {}, OutputRequest(), store=BlobStore(tmp_path / "a" / "store"), hash_binaries=False
+    )
+    assert observed == []
+    assert quiet.to_json()["binaries"][0]["sha256"] is None
+    assert not list((tmp_path / "a" / "bin").rglob("*.sha256"))
+
+    hashed = build(root, {}, OutputRequest(), store=BlobStore(tmp_path / "b" / "store"))
+    assert len(observed) == 1  # the default learns it while the layer is written
+    assert hashed.digest == quiet.digest
+    assert len(hashed.to_json()["binaries"][0]["sha256"]) == 64

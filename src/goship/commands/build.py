@@ -81,7 +81,7 @@ def build_command(
             check_sbom_request(sbom_format, output, push)
         progress = BuildProgress(enabled=None if not as_json else False)
         with progress.live():
-            result = build(path, settings, out, progress, early=early)
+            result = build(path, settings, out, progress, early=early, hash_binaries=as_json)
     sbom = None
     if sbom_format:
         from goship.sbom.buildhook import attach_build_sbom
