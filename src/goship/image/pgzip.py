@@ -95,10 +95,15 @@ _THREADS: list[_Threads] = []
 _THREADS_LOCK = threading.Lock()
 
 
+def default_workers() -> int:
+    """Deflate threads for this machine: one per core, at most :data:`MAX_WORKERS`."""
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
 def _threads() -> _Threads:
     with _THREADS_LOCK:
         if not _THREADS:
-            _THREADS.append(_Threads(max(1, min(os.cpu_count() or 1, MAX_WORKERS))))
+            _THREADS.append(_Threads(default_workers()))
         return _THREADS[0]
 
 
@@ -151,8 +156,7 @@ class GzipTee:
         self.diff = hashlib.sha256()
         self.size = 0
         self._buf = bytearray()
-        n = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
-        self._workers = max(1, n)
+        self._workers = max(1, workers if workers is not None else default_workers())
         self._threads: _Threads | None = None
         self._pending: deque[tuple[Future[bytes], Future[None]]] = deque()
         self._hashed: deque[Future[None]] = deque()
