@@ -165,3 +165,37 @@ def test_streams_sharing_the_threads_keep_their_own_order(data: bytes) -> None:
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(lambda d: _compress(d, 2, write_size=65_537), inputs))
     assert got == expected
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_pieces_come_back_to_the_pool_and_are_reused(data: bytes, workers: int) -> None:
+    """Every piece buffer goes back to the shared pool when a stream is done (or failed),
+    and the next stream fills the same buffers instead of fresh memory."""
+    from goship.image import pgzip
+
+    pool = pgzip._PIECES[0]
+    warm_up()
+    before = {id(b) for b in pool._free}
+    assert len(before) >= pgzip._threads().size + 2  # warm_up mapped them ahead of time
+    taken: list[int] = []
+    real_take = pool.take
+
+    def take() -> bytearray:
+        piece = real_take()
+        taken.append(id(piece))
+        return piece
+
+    pool.take = take  # type: ignore[method-assign]
+    try:
+        assert _compress(data, workers) == _compress(data, 1)
+        tee = GzipTee(_FailingSink(ok=1), 1, workers=workers)
+        with pytest.raises(OSError, match="No space left"):
+            try:
+                tee.write(data)
+                tee.finish()
+            finally:
+                tee.close()
+    finally:
+        del pool.take
+    assert {id(b) for b in pool._free} == before
+    assert set(taken) <= before

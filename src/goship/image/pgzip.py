@@ -107,8 +107,46 @@ def _threads() -> _Threads:
         return _THREADS[0]
 
 
+class _Pieces:
+    """Reusable :data:`MEMBER_SIZE` buffers for the pieces of every stream of the process.
+
+    ``bytearray(n)`` zero-fills its memory, and fresh memory costs a page fault per 4 KiB
+    page when first written: ~2.5 us each on the development VM, so ~1 ms per MiB read and
+    ~4 ms of stdlib-api's 6 MiB binary layer, all of it on the thread that feeds the
+    deflaters. A stream takes a buffer per piece and gives it back once every job that reads
+    it (diff hash, deflate, file digest) is done; :func:`warm_up` maps a few ahead of time."""
+
+    def __init__(self, keep: int) -> None:
+        self._free: list[bytearray] = []
+        self._keep = keep
+        self._lock = threading.Lock()
+
+    def take(self) -> bytearray:
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+        return bytearray(MEMBER_SIZE)
+
+    def give(self, piece: bytearray) -> None:
+        with self._lock:
+            if len(self._free) < self._keep:
+                self._free.append(piece)
+
+    def fill(self, count: int) -> None:
+        """Have at least ``count`` buffers ready (bytearray writes every page it allocates)."""
+        with self._lock:
+            missing = count - len(self._free)
+        for _ in range(missing):
+            self.give(bytearray(MEMBER_SIZE))
+
+
+# enough for two streams at once (one per platform) with every piece in flight
+_PIECES = [_Pieces(keep=2 * (MAX_WORKERS + 2))]
+
+
 def _forget_threads() -> None:  # a forked child has none of its parent's threads
     _THREADS.clear()
+    _PIECES[0] = _Pieces(keep=_PIECES[0]._keep)  # nor their lock holders
 
 
 os.register_at_fork(after_in_child=_forget_threads)
@@ -123,6 +161,7 @@ def warm_up(timeout: float = 5.0) -> None:
     comes next. Call it from a thread of normal priority: threads inherit their creator's
     scheduling policy and nice value (see :mod:`goship.build.yieldcpu`)."""
     threads = _threads()
+    _PIECES[0].fill(threads.size + 2)  # the pieces one stream has in flight at most
     # a pool adds a thread per submit while none is idle: hold each until all have started
     barrier = threading.Barrier(threads.size)
 
@@ -143,11 +182,13 @@ class GzipTee:
     member per :data:`MEMBER_SIZE` bytes. With ``workers`` 1 everything happens in the
     caller's thread (the bytes are the same either way).
 
-    With more than one worker nothing but slicing happens on the caller's thread: the diff_id
-    hash, the deflaters and the ``sink`` writes (a :class:`~goship.image.blobs.BlobWriter`
-    hashes the compressed bytes too) run in the shared threads (:func:`warm_up`), in stream
-    order. hashlib, zlib/ISA-L and file writes release the GIL, so on a warm rebuild the
-    binary layer costs about the CPU time of its compression divided by the cores.
+    With more than one worker nothing but copying into the pieces happens on the caller's
+    thread: the diff_id hash, the deflaters and the ``sink`` writes (a
+    :class:`~goship.image.blobs.BlobWriter` hashes the compressed bytes too) run in the shared
+    threads (:func:`warm_up`), in stream order. hashlib, zlib/ISA-L and file writes release
+    the GIL, so on a warm rebuild the binary layer costs about the CPU time of its
+    compression divided by the cores. The pieces are buffers of a shared pool (see
+    :class:`_Pieces`), filled in place by :meth:`write` and :meth:`write_from`.
     """
 
     def __init__(self, sink: Writable, level: int, workers: int | None = None) -> None:
@@ -155,24 +196,36 @@ class GzipTee:
         self._level = level
         self.diff = hashlib.sha256()
         self.size = 0
-        self._buf = bytearray()
         self._workers = max(1, workers if workers is not None else default_workers())
         self._threads: _Threads | None = None
+        self._pool = _PIECES[0]
+        self._piece: bytearray | None = None  # being filled: ``_fill`` bytes so far
+        self._fill = 0
+        self._readers: list[Future[None]] = []  # digest jobs reading ``_piece``
+        # submitted pieces and the jobs that read them, until those are done
+        self._lent: deque[tuple[bytearray, list[Future[bytes] | Future[None]]]] = deque()
         self._pending: deque[tuple[Future[bytes], Future[None]]] = deque()
         self._hashed: deque[Future[None]] = deque()
         self._digests: deque[Future[None]] = deque()
 
-    def write(self, data: bytes) -> int:
-        self.size += len(data)
-        if not self._buf and len(data) == MEMBER_SIZE:  # whole pieces: no copy
-            self._submit(bytes(data))
-            return len(data)
-        self._buf += data
-        while len(self._buf) >= MEMBER_SIZE:
-            piece = bytes(self._buf[:MEMBER_SIZE])
-            del self._buf[:MEMBER_SIZE]
-            self._submit(piece)
-        return len(data)
+    def write(self, data: bytes | bytearray) -> int:
+        size = len(data)
+        self.size += size
+        piece, end = self._piece, self._fill + size
+        if piece is not None and end < MEMBER_SIZE:  # most writes: a tar header, some padding
+            piece[self._fill : end] = data
+            self._fill = end
+            return size
+        view = memoryview(data)
+        while view:
+            piece, start = self._current()
+            count = min(MEMBER_SIZE - start, len(view))
+            piece[start : start + count] = view[:count]
+            self._fill = start + count
+            view = view[count:]
+            if self._fill == MEMBER_SIZE:
+                self._submit()
+        return size
 
     def write_from(self, source: Readable, size: int, digest: Hasher | None = None) -> None:
         """Append ``size`` bytes read from ``source``, read straight into member pieces (no
@@ -181,9 +234,7 @@ class GzipTee:
         when ``source`` ends early."""
         remaining = size
         while remaining:
-            piece = bytearray(MEMBER_SIZE)
-            start = len(self._buf)
-            piece[:start] = self._buf
+            piece, start = self._current()
             end = start + min(MEMBER_SIZE - start, remaining)
             view = memoryview(piece)
             filled = start
@@ -195,18 +246,24 @@ class GzipTee:
                 filled += got
             remaining -= end - start
             self.size += end - start
-            if digest is not None:  # ``piece`` is never written to again
+            self._fill = end
+            if digest is not None:  # these bytes of ``piece`` are not written again
                 self._digest(digest, view[start:end])
             if end == MEMBER_SIZE:
-                self._buf.clear()
-                self._submit(piece)
-            else:
-                self._buf = piece[:end]
+                self._submit()
 
     def wait_digests(self) -> None:
         """Block until every :meth:`write_from` digest update so far is done."""
         while self._digests:
             self._digests.popleft().result()
+
+    def _current(self) -> tuple[bytearray, int]:
+        """The piece being filled and how full it is; a buffer from the pool when none is."""
+        if self._piece is None:
+            while self._lent and all(job.done() for job in self._lent[0][1]):
+                self._pool.give(self._lent.popleft()[0])
+            self._piece, self._fill = self._pool.take(), 0
+        return self._piece, self._fill
 
     def _shared(self) -> _Threads:
         if self._threads is None:
@@ -217,22 +274,35 @@ class GzipTee:
         if self._workers == 1:
             digest.update(data)
             return
-        self._digests.append(self._shared().digest.submit(digest.update, data))
+        job = self._shared().digest.submit(digest.update, data)
+        self._digests.append(job)
+        self._readers.append(job)
         while len(self._digests) > self._workers + 1:  # bounded memory
             self._digests.popleft().result()
 
     def _write_member(self, compressed: Future[bytes]) -> None:
         self._sink.write(compressed.result())
 
-    def _submit(self, piece: bytes | bytearray) -> None:
+    def _submit(self) -> None:
+        """Hash, compress and write the current piece (an empty stream: an empty one)."""
+        piece, fill = self._current()
+        data = memoryview(piece)[:fill]
+        self._piece, self._fill = None, 0
         if self._workers == 1:
-            self.diff.update(piece)
-            self._sink.write(gzip_member(piece, self._level))
+            try:
+                self.diff.update(data)
+                self._sink.write(gzip_member(data, self._level))
+            finally:
+                self._pool.give(piece)
             return
         threads = self._shared()
-        self._hashed.append(threads.hash.submit(self.diff.update, piece))
-        member = threads.deflate.submit(gzip_member, piece, self._level)
+        hashed = threads.hash.submit(self.diff.update, data)
+        member = threads.deflate.submit(gzip_member, data, self._level)
+        self._hashed.append(hashed)
         self._pending.append((member, threads.write.submit(self._write_member, member)))
+        readers: list[Future[bytes] | Future[None]] = [hashed, member, *self._readers]
+        self._lent.append((piece, readers))
+        self._readers = []
         while len(self._pending) > self._workers + 1:  # bounded memory
             self._pending.popleft()[1].result()
         while len(self._hashed) > self._workers + 1:
@@ -241,9 +311,8 @@ class GzipTee:
     def finish(self) -> None:
         """Compress what is left and write every member in order."""
         try:
-            if self._buf or self.size == 0:
-                self._submit(bytes(self._buf))
-                self._buf.clear()
+            if self._fill or self.size == 0:
+                self._submit()
             while self._pending:
                 self._pending.popleft()[1].result()
             while self._hashed:
@@ -254,7 +323,8 @@ class GzipTee:
 
     def close(self) -> None:
         """Drop the work not yet started (after an error) and wait for the rest: no thread
-        touches this stream or its sink afterwards."""
+        touches this stream, its sink or its pieces afterwards; the pieces go back to the
+        pool."""
         for member, written in self._pending:
             written.cancel()
             member.cancel()
@@ -268,6 +338,13 @@ class GzipTee:
         self._pending.clear()
         self._hashed.clear()
         self._digests.clear()
+        self._readers.clear()
+        for piece, _ in self._lent:  # every job that reads them is done or cancelled now
+            self._pool.give(piece)
+        self._lent.clear()
+        if self._piece is not None:
+            self._pool.give(self._piece)
+            self._piece = None
 
 
 class Gunzip:
