@@ -115,6 +115,12 @@ def test_a_failing_sink_fails_the_stream_and_stops_the_threads(data: bytes, work
 
     warm_up()  # the shared threads stay; a stream must leave none of its own
     before = threading.active_count()
+    _fail_a_stream(data, workers)
+    assert threading.active_count() == before
+
+
+def _fail_a_stream(data: bytes, workers: int) -> None:
+    """Write ``data`` into a sink that fails on its second write, closing as callers do."""
     tee = GzipTee(_FailingSink(ok=1), 1, workers=workers)
     with pytest.raises(OSError, match="No space left"):
         try:
@@ -122,7 +128,6 @@ def test_a_failing_sink_fails_the_stream_and_stops_the_threads(data: bytes, work
             tee.finish()
         finally:
             tee.close()
-    assert threading.active_count() == before
 
 
 def test_write_from_reads_into_members_at_any_offset(data: bytes) -> None:
@@ -188,13 +193,7 @@ def test_pieces_come_back_to_the_pool_and_are_reused(data: bytes, workers: int) 
     pool.take = take  # type: ignore[method-assign]
     try:
         assert _compress(data, workers) == _compress(data, 1)
-        tee = GzipTee(_FailingSink(ok=1), 1, workers=workers)
-        with pytest.raises(OSError, match="No space left"):
-            try:
-                tee.write(data)
-                tee.finish()
-            finally:
-                tee.close()
+        _fail_a_stream(data, workers)
     finally:
         del pool.take
     assert {id(b) for b in pool._free} == before
