@@ -111,7 +111,7 @@ class _Pieces:
     """Reusable :data:`MEMBER_SIZE` buffers for the pieces of every stream of the process.
 
     ``bytearray(n)`` zero-fills its memory, and fresh memory costs a page fault per 4 KiB
-    page when first written: ~2.5 us each on the development VM, so ~1 ms per MiB read and
+    page when first written: ~2.5 us each on the development VM, so ~0.65 ms per MiB read and
     ~4 ms of stdlib-api's 6 MiB binary layer, all of it on the thread that feeds the
     deflaters. A stream takes a buffer per piece and gives it back once every job that reads
     it (diff hash, deflate, file digest) is done; :func:`warm_up` maps a few ahead of time."""
